@@ -1,0 +1,312 @@
+"""Running the pipeline: each notebook executed by papermill into a run folder.
+
+A run folder holds the executed notebooks at its top level, ``artifacts/<step>/`` with what each
+notebook wrote, and ``metrics.json`` with the run's description and every recorded figure.
+Independent notebooks may run side by side on Dask workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from dtwin.errors import ConfigError, NotebookFailed, PipelineError
+from dtwin.pipeline.recorder import ARTIFACTS_ENV, METRICS_ENV
+from dtwin.pipeline.spec import PROFILES, PipelineSpec, Step, load_spec
+
+METRICS_FILE = "metrics.json"
+
+
+@dataclass
+class StepResult:
+    """What one notebook's execution produced."""
+
+    name: str
+    notebook: Path
+    seconds: float
+    metrics: dict[str, Any]
+    error: NotebookFailed | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RunResult:
+    """A finished (or partly finished) pipeline run."""
+
+    run_dir: Path
+    profile: str
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.steps)
+
+    @property
+    def metrics(self) -> dict[str, dict[str, Any]]:
+        return {step.name: step.metrics for step in self.steps}
+
+    @property
+    def first_error(self) -> NotebookFailed | None:
+        return next((step.error for step in self.steps if step.error), None)
+
+
+def default_run_dir(root: Path, profile: str) -> Path:
+    """``<root>/runs/<UTC timestamp>-<profile>``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return root / "runs" / f"{stamp}-{profile}"
+
+
+def run_pipeline(
+    spec_path: str | Path,
+    profile: str = "full",
+    out_dir: str | Path | None = None,
+    only: list[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Execute the pipeline's notebooks under ``profile`` into a run folder.
+
+    Serial by default; with ``workers`` (a Dask LocalCluster of that many processes) or
+    ``scheduler`` (an existing Dask scheduler's address, with a shared file system), independent
+    steps run in parallel. A failing notebook does not raise: see ``RunResult.first_error``.
+    """
+    if profile not in PROFILES:
+        raise ConfigError(f"profile {profile!r} is not valid; choices: {', '.join(PROFILES)}")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    spec_path = Path(spec_path).resolve()
+    spec, base = load_spec(spec_path)
+    steps = _select(spec, only)
+    run_dir = Path(out_dir) if out_dir else default_run_dir(base.parent, profile)
+    run_dir = run_dir.resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    result = RunResult(run_dir=run_dir, profile=profile)
+    started = datetime.now(UTC)
+    jobs = [_job(step, base, run_dir, profile) for step in steps]
+    if workers is None and scheduler is None:
+        outcomes = _run_serial(jobs, progress)
+    else:
+        outcomes = _run_dask(jobs, steps, workers, scheduler, progress)
+    for step, job in zip(steps, jobs, strict=True):
+        outcome = outcomes.get(step.name)
+        if outcome is None:  # not run: an earlier or needed step failed
+            continue
+        error = None
+        if outcome["error"]:
+            error = NotebookFailed(step.notebook, **outcome["error"])
+        result.steps.append(
+            StepResult(
+                step.name,
+                Path(job["out_path"]),
+                outcome["seconds"],
+                _read_metrics(Path(job["metrics_file"])),
+                error,
+            )
+        )
+    _write_run_file(result, spec_path, steps, started)
+    return result
+
+
+def _select(spec: PipelineSpec, only: list[str] | None) -> list[Step]:
+    if not only:
+        return list(spec.steps)
+    wanted = {spec.step(name).name for name in only}
+    return [s for s in spec.steps if s.name in wanted]
+
+
+def _job(step: Step, base: Path, run_dir: Path, profile: str) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "notebook": str(base / step.notebook),
+        "out_path": str(run_dir / Path(step.notebook).name),
+        "parameters": step.parameters_for(profile),
+        "metrics_file": str(run_dir / "metrics" / f"{step.name}.json"),
+        "artifacts": str(run_dir / "artifacts" / step.name),
+        "cwd": str(base),
+        "timeout_s": step.timeout_s,
+    }
+
+
+def execute_step(job: dict[str, Any]) -> dict[str, Any]:
+    """Execute one notebook with papermill; returns seconds taken and the error, if any.
+
+    A plain function of plain data, so that Dask can ship it to a worker process.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    Path(job["metrics_file"]).unlink(missing_ok=True)
+    Path(job["artifacts"]).mkdir(parents=True, exist_ok=True)
+    saved = {key: os.environ.get(key) for key in (METRICS_ENV, ARTIFACTS_ENV)}
+    os.environ[METRICS_ENV] = job["metrics_file"]
+    os.environ[ARTIFACTS_ENV] = job["artifacts"]
+    start = time.perf_counter()
+    error = None
+    try:
+        papermill.execute_notebook(
+            job["notebook"],
+            job["out_path"],
+            parameters=job["parameters"],
+            cwd=job["cwd"],
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=job["timeout_s"],
+        )
+    except PapermillExecutionError as exc:
+        error = {
+            "cell_index": exc.cell_index,
+            "ename": exc.ename,
+            "evalue": _one_line(str(exc.evalue)),
+        }
+    except Exception as exc:  # kernel death, timeout, unreadable notebook: still one line
+        error = {"cell_index": None, "ename": type(exc).__name__, "evalue": _one_line(str(exc))}
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return {"seconds": time.perf_counter() - start, "error": error}
+
+
+def _run_serial(jobs: list[dict[str, Any]], progress: bool) -> dict[str, dict[str, Any]]:
+    outcomes: dict[str, dict[str, Any]] = {}
+    bar = tqdm(jobs, desc="notebooks", unit="nb", disable=not progress)
+    for job in bar:
+        bar.set_postfix_str(job["name"])
+        outcomes[job["name"]] = execute_step(job)
+        if outcomes[job["name"]]["error"]:
+            break
+    bar.close()
+    return outcomes
+
+
+def _run_dask(
+    jobs: list[dict[str, Any]],
+    steps: list[Step],
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+) -> dict[str, dict[str, Any]]:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="10s")
+        else:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+    except OSError as exc:
+        raise PipelineError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from exc
+    outcomes: dict[str, dict[str, Any]] = {}
+    try:
+        needs = {
+            step.name: [n for n in step.needs if any(j["name"] == n for j in jobs)]
+            for step in steps
+        }
+        pending = {job["name"]: job for job in jobs}
+        running: dict[Any, str] = {}
+        bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
+        done = as_completed()
+        while pending or running:
+            for name in [n for n in pending if all(d in outcomes for d in needs[n])]:
+                job = pending.pop(name)
+                if any(outcomes[d]["error"] for d in needs[name]):
+                    continue  # a needed step failed: do not run this one
+                future = client.submit(
+                    execute_step, job, key=f"dtwin-step-{name}-{time.time()}", pure=False
+                )
+                running[future] = name
+                done.add(future)
+            if not running:
+                break
+            future = next(done)
+            name = running.pop(future)
+            outcomes[name] = future.result()
+            bar.update(1)
+            bar.set_postfix_str(name)
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return outcomes
+
+
+def _read_metrics(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PipelineError(f"{path}: metrics file is not valid JSON: {exc}") from exc
+
+
+def _write_run_file(
+    result: RunResult, spec_path: Path, steps: list[Step], started: datetime
+) -> None:
+    run = {
+        "profile": result.profile,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "ok" if result.ok and len(result.steps) == len(steps) else "failed",
+        "pipeline_file": str(spec_path),
+        "pipeline_sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest(),
+        "git_commit": _git_commit(spec_path.parent),
+        "python": platform.python_version(),
+        "steps": {
+            s.name: {
+                "notebook": s.notebook.name,
+                "seconds": round(s.seconds, 2),
+                "status": "ok" if s.ok else "failed",
+                "error": str(s.error) if s.error else None,
+            }
+            for s in result.steps
+        },
+        "not_run": [s.name for s in steps if s.name not in {r.name for r in result.steps}],
+    }
+    payload = {"run": run, "metrics": result.metrics}
+    (result.run_dir / METRICS_FILE).write_text(
+        json.dumps(payload, indent=2, sort_keys=True), encoding="utf-8"
+    )
+
+
+def _git_commit(folder: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
