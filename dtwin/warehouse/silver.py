@@ -1,0 +1,311 @@
+"""Silver: deduplicated, typed rows with canonical ids, UTC times and handled nulls.
+
+Rebuilt from bronze by set-based SQL in the caller's transaction. Every row keeps the flags a
+data-quality report needs (copies seen, id variants, local-time offsets, lateness, imputation).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dtwin.warehouse.catalog import MACHINE_SQL, MACHINES, PRODUCT_KEY_SQL, PRODUCTS, product_key
+from dtwin.warehouse.generate import SENSOR_FIELDS, SLOT_MINUTES
+from dtwin.warehouse.timezones import OFFSET_SQL, UTC_SQL, sql
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+SLOT_HOURS = SLOT_MINUTES / 60
+
+
+def _utc(col: str) -> str:
+    return sql(UTC_SQL, col)
+
+
+def _offset(col: str) -> str:
+    return sql(OFFSET_SQL, col)
+
+
+def _machine(col: str) -> str:
+    return sql(MACHINE_SQL, col)
+
+
+def build_silver(con: DuckDBPyConnection) -> None:
+    """(Re)build every silver table from bronze."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS silver")
+    _reference_tables(con)
+    _batches(con)
+    _qc(con)
+    _operator_logs(con)
+    _sensors(con)
+    _id_variants(con)
+
+
+def _reference_tables(con: DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE OR REPLACE TABLE silver.machine_catalog (machine_id VARCHAR, machine_type VARCHAR, "
+        "product_id VARCHAR, ideal_cycle_s DOUBLE, firmware VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO silver.machine_catalog VALUES (?, ?, ?, ?, ?)",
+        [[m.machine_id, m.machine_type, m.product_id, m.cycle_s, m.firmware] for m in MACHINES],
+    )
+    con.execute("CREATE OR REPLACE TABLE silver.product_catalog (product_id VARCHAR, name VARCHAR)")
+    con.executemany(
+        "INSERT INTO silver.product_catalog VALUES (?, ?)",
+        [[p.product_id, p.name] for p in PRODUCTS],
+    )
+    con.execute("CREATE OR REPLACE TABLE silver.product_aliases (key VARCHAR, product_id VARCHAR)")
+    pairs = {
+        (product_key(spelling), p.product_id)
+        for p in PRODUCTS
+        for spelling in (p.product_id, p.name, *p.aliases)
+    }
+    con.executemany("INSERT INTO silver.product_aliases VALUES (?, ?)", sorted(pairs))
+
+
+def _batches(con: DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE silver.production_batches AS
+        WITH typed AS (
+            SELECT b.batch_id,
+                   {_machine("b.machine_id")} AS machine_id,
+                   a.product_id,
+                   {_utc("b.start_time")} AS start_utc,
+                   {_utc("b.end_time")} AS end_utc,
+                   CAST(b.units_produced AS INTEGER) AS units,
+                   b.operator,
+                   b.machine_id AS machine_raw,
+                   b.product AS product_raw,
+                   {_offset("b.start_time")} AS start_offset_min,
+                   {_offset("b.end_time")} AS end_offset_min,
+                   b._source_file, b._line, b._file_date, b._row_hash,
+                   row_number() OVER (PARTITION BY b.batch_id
+                                      ORDER BY b._file_date, b._source_file, b._line) AS copy_no,
+                   count(*) OVER (PARTITION BY b.batch_id) AS copies
+            FROM bronze.production_batches b
+            LEFT JOIN silver.product_aliases a ON a.key = {sql(PRODUCT_KEY_SQL, "b.product")}
+        )
+        SELECT batch_id, machine_id, product_id, start_utc, end_utc,
+               CAST(end_utc AS DATE) AS prod_date,
+               date_diff('second', start_utc, end_utc) / 60.0 AS run_minutes,
+               units, operator, machine_raw, product_raw, start_offset_min, end_offset_min,
+               coalesce(_file_date > CAST(end_utc AS DATE), false) AS is_late,
+               copies - 1 AS duplicates_removed,
+               _source_file, _line, _file_date, _row_hash
+        FROM typed WHERE copy_no = 1
+        ORDER BY prod_date, machine_id, start_utc
+        """
+    )
+
+
+def _qc(con: DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE silver.qc_checks AS
+        WITH typed AS (
+            SELECT q.qc_id, q.batch_id,
+                   {_utc("q.checked_at")} AS checked_utc,
+                   {_offset("q.checked_at")} AS checked_offset_min,
+                   CAST(q.inspected_units AS INTEGER) AS inspected_units,
+                   CAST(q.defective_units AS INTEGER) AS defective_units,
+                   q.inspector, lower(trim(q.result)) AS result,
+                   q._source_file, q._line, q._file_date, q._row_hash,
+                   row_number() OVER (PARTITION BY q.qc_id
+                                      ORDER BY q._file_date, q._source_file, q._line) AS copy_no,
+                   count(*) OVER (PARTITION BY q.qc_id) AS copies
+            FROM bronze.qc_checks q
+        )
+        SELECT qc_id, batch_id, checked_utc, CAST(checked_utc AS DATE) AS checked_date,
+               inspected_units, defective_units, inspector, result, checked_offset_min,
+               coalesce(_file_date > CAST(checked_utc AS DATE), false) AS is_late,
+               copies - 1 AS duplicates_removed, _source_file, _line, _file_date, _row_hash
+        FROM typed WHERE copy_no = 1
+        ORDER BY checked_utc, qc_id
+        """
+    )
+
+
+def _operator_logs(con: DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE silver.operator_logs AS
+        WITH typed AS (
+            SELECT o.log_id, {_utc("o.timestamp")} AS ts_utc,
+                   {_offset("o.timestamp")} AS offset_min,
+                   {_machine("o.machine_id")} AS machine_id, o.machine_id AS machine_raw,
+                   o.operator, o.event, o.detail,
+                   o._source_file, o._line, o._file_date, o._row_hash,
+                   row_number() OVER (PARTITION BY o.log_id
+                                      ORDER BY o._file_date, o._source_file, o._line) AS copy_no,
+                   count(*) OVER (PARTITION BY o.log_id) AS copies
+            FROM bronze.operator_logs o
+        )
+        SELECT log_id, ts_utc, CAST(ts_utc AS DATE) AS log_date, machine_id, operator, event,
+               detail, machine_raw, offset_min,
+               coalesce(_file_date > CAST(ts_utc AS DATE), false) AS is_late,
+               copies - 1 AS duplicates_removed, _source_file, _line, _file_date, _row_hash
+        FROM typed WHERE copy_no = 1
+        ORDER BY ts_utc, log_id
+        """
+    )
+
+
+def _interpolated(field: str) -> str:
+    """Linear interpolation in time between the nearest known neighbours of a null value."""
+    prev, nxt = f"{field}_prev", f"{field}_next"
+    return f"""
+        CASE WHEN {prev} IS NOT NULL AND {nxt} IS NOT NULL
+             THEN {prev}.v + ({nxt}.v - {prev}.v) * (t - {prev}.t) / ({nxt}.t - {prev}.t)
+             ELSE coalesce({prev}.v, {nxt}.v) END
+    """
+
+
+def _sensors(con: DuckDBPyConnection) -> None:
+    """Readings snapped to their 15-minute slot, deduplicated, nulls flagged and filled.
+
+    Energy is what the KPIs sum, so a missing energy value is rebuilt from the best source
+    left: the power reading of the same slot, else a per machine-day linear fit of energy on
+    temperature, on pressure or on the run share from the batch records, else a linear
+    interpolation in time. Other fields are interpolated in time.
+    """
+    casts = ", ".join(f"try_cast(s.{f} AS DOUBLE) AS {f}" for f in SENSOR_FIELDS)
+    window = (
+        "(PARTITION BY machine_id ORDER BY slot_start ROWS BETWEEN UNBOUNDED PRECEDING "
+        "AND 1 PRECEDING)"
+    )
+    window_next = (
+        "(PARTITION BY machine_id ORDER BY slot_start ROWS BETWEEN 1 FOLLOWING "
+        "AND UNBOUNDED FOLLOWING)"
+    )
+    neighbours = ", ".join(
+        f"last_value(CASE WHEN {f} IS NOT NULL THEN {{'t': t, 'v': {f}}} END IGNORE NULLS) "
+        f"OVER {window} AS {f}_prev, "
+        f"first_value(CASE WHEN {f} IS NOT NULL THEN {{'t': t, 'v': {f}}} END IGNORE NULLS) "
+        f"OVER {window_next} AS {f}_next"
+        for f in SENSOR_FIELDS
+    )
+    filled = {f: f"coalesce({f}, {_interpolated(f)})" for f in SENSOR_FIELDS}
+    # Temperature and pressure both follow the load: each fit predicts the slot's energy, and
+    # the two predictions are averaged weighted by 1 / residual variance (from r2). The run
+    # share from the batch records suffers from their clock drift, so it only comes after.
+    vt = "CASE WHEN f.tr IS NOT NULL THEN f.t0 + f.t1 * temperature_c END"
+    vp = "CASE WHEN f.pr IS NOT NULL THEN f.p0 + f.p1 * pressure_bar END"
+    wt = "1 / greatest(1 - f.tr, 1e-6)"
+    wp = "1 / greatest(1 - f.pr, 1e-6)"
+    sensors_model = (
+        f"(coalesce(({vt}) * {wt}, 0) + coalesce(({vp}) * {wp}, 0)) / "
+        f"nullif(CASE WHEN ({vt}) IS NOT NULL THEN {wt} ELSE 0 END "
+        f"+ CASE WHEN ({vp}) IS NOT NULL THEN {wp} ELSE 0 END, 0)"
+    )
+    share_model = "CASE WHEN f.sr IS NOT NULL THEN f.s0 + f.s1 * run_share END"
+    filled["energy_kwh"] = (
+        f"coalesce(energy_kwh, power_kw * {SLOT_HOURS}, model_sensors, model_share, "
+        f"{_interpolated('energy_kwh')})"
+    )
+    source = (
+        "WHEN power_kw IS NOT NULL THEN 'from_power' "
+        "WHEN model_sensors IS NOT NULL THEN 'from_temperature_pressure' "
+        "WHEN model_share IS NOT NULL THEN 'from_run_share'"
+    )
+    outputs = ", ".join(f"{expr} AS {f}_filled" for f, expr in filled.items())
+    finals = ", ".join(
+        f"coalesce(power_kw, energy_kwh_filled / {SLOT_HOURS}) AS power_kw"
+        if f == "power_kw"
+        else f"{f}_filled AS {f}"
+        for f in SENSOR_FIELDS
+    )
+    flags = ", ".join(f"{f} IS NULL AS {f}_was_null" for f in SENSOR_FIELDS)
+    null_count = " + ".join(f"CAST({f} IS NULL AS INTEGER)" for f in SENSOR_FIELDS)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE silver.sensor_readings AS
+        WITH typed AS (
+            SELECT {_machine("s.machine")} AS machine_id, s.machine AS machine_raw,
+                   {_utc("s.ts")} AS ts_utc, {_offset("s.ts")} AS offset_min, {casts},
+                   s._source_file, s._line, s._file_date, s._row_hash
+            FROM bronze.sensor_logs s
+        ), slotted AS (
+            SELECT *, time_bucket(INTERVAL {SLOT_MINUTES} MINUTE, ts_utc) AS slot_start,
+                   row_number() OVER (PARTITION BY machine_id,
+                                      time_bucket(INTERVAL {SLOT_MINUTES} MINUTE, ts_utc)
+                                      ORDER BY _file_date, _source_file, _line) AS copy_no,
+                   count(*) OVER (PARTITION BY machine_id,
+                                  time_bucket(INTERVAL {SLOT_MINUTES} MINUTE, ts_utc)) AS copies
+            FROM typed
+        ), unique_rows AS (
+            SELECT *, epoch(slot_start) AS t, CAST(slot_start AS DATE) AS reading_date
+            FROM slotted WHERE copy_no = 1
+        ), shares AS (
+            SELECT u.machine_id, u.slot_start,
+                   sum(greatest(0, date_diff('second',
+                       greatest(u.slot_start, b.start_utc),
+                       least(u.slot_start + INTERVAL {SLOT_MINUTES} MINUTE, b.end_utc))))
+                       / {SLOT_MINUTES * 60}.0 AS run_share
+            FROM unique_rows u JOIN silver.production_batches b
+              ON b.machine_id = u.machine_id
+             AND b.start_utc < u.slot_start + INTERVAL {SLOT_MINUTES} MINUTE
+             AND b.end_utc > u.slot_start
+            GROUP BY ALL
+        ), with_share AS (
+            SELECT u.*, coalesce(sh.run_share, 0) AS run_share,
+                   coalesce(u.energy_kwh, u.power_kw * {SLOT_HOURS}) AS energy_known
+            FROM unique_rows u LEFT JOIN shares sh USING (machine_id, slot_start)
+        ), fits AS (
+            SELECT machine_id, reading_date,
+                   regr_intercept(energy_known, temperature_c) AS t0,
+                   regr_slope(energy_known, temperature_c) AS t1,
+                   regr_intercept(energy_known, pressure_bar) AS p0,
+                   regr_slope(energy_known, pressure_bar) AS p1,
+                   regr_intercept(energy_known, run_share) AS s0,
+                   regr_slope(energy_known, run_share) AS s1,
+                   regr_r2(energy_known, temperature_c) AS tr,
+                   regr_r2(energy_known, pressure_bar) AS pr,
+                   regr_r2(energy_known, run_share) AS sr
+            FROM with_share GROUP BY ALL
+        ), neighbours AS (
+            SELECT w.*, {sensors_model} AS model_sensors, {share_model} AS model_share,
+                   {neighbours}
+            FROM with_share w LEFT JOIN fits f USING (machine_id, reading_date)
+        ), filled AS (
+            SELECT *, {outputs},
+                   CASE WHEN energy_kwh IS NOT NULL THEN 'measured' {source}
+                        ELSE 'interpolated' END AS energy_source
+            FROM neighbours
+        )
+        SELECT machine_id, slot_start, reading_date, ts_utc, {finals},
+               run_share, {flags}, ({null_count}) AS nulls_found,
+               energy_source, machine_raw, offset_min,
+               coalesce(_file_date > reading_date, false) AS is_late,
+               copies - 1 AS duplicates_removed, _source_file, _line, _file_date, _row_hash
+        FROM filled
+        ORDER BY machine_id, slot_start
+        """
+    )
+
+
+def _id_variants(con: DuckDBPyConnection) -> None:
+    """Every raw id spelling seen, what it maps to, and on how many rows."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE silver.id_variants AS
+        WITH machines AS (
+            SELECT machine_id AS raw FROM bronze.production_batches
+            UNION ALL SELECT machine_id FROM bronze.operator_logs
+            UNION ALL SELECT machine FROM bronze.sensor_logs
+        ), products AS (
+            SELECT product AS raw FROM bronze.production_batches
+        )
+        SELECT 'machine' AS id_kind, raw, {_machine("raw")} AS canonical,
+               {_machine("raw")} IN (SELECT machine_id FROM silver.machine_catalog) AS known,
+               count(*) AS rows
+        FROM machines GROUP BY raw
+        UNION ALL
+        SELECT 'product', p.raw, a.product_id, a.product_id IS NOT NULL, count(*)
+        FROM products p
+        LEFT JOIN silver.product_aliases a ON a.key = {sql(PRODUCT_KEY_SQL, "p.raw")}
+        GROUP BY p.raw, a.product_id
+        ORDER BY 1, 2
+        """
+    )

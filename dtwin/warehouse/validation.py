@@ -1,0 +1,303 @@
+"""Validation: gold daily metrics against the generator's ground truth, and a quality report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from dtwin.errors import DataError, WarehouseError
+from dtwin.warehouse.generate import SENSOR_FIELDS
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+DEFAULT_TOLERANCE = 0.005
+LEVEL_METRICS: dict[str, tuple[str, ...]] = {
+    "machine": ("batches", "units", "defective", "energy_kwh"),
+    "product": ("batches", "units", "defective"),
+    "factory": ("batches", "units", "defective", "energy_kwh"),
+}
+KEY = ["date", "level", "key", "metric"]
+
+
+@dataclass
+class ValidationReport:
+    """Every (day, level, key, metric) compared, plus the data-quality report."""
+
+    comparisons: pd.DataFrame  # date, level, key, metric, truth, gold, abs_error, rel_error
+    quality: pd.DataFrame  # check, table, rows, share
+    tolerance: float = DEFAULT_TOLERANCE
+
+    @property
+    def max_rel_error(self) -> float:
+        """The largest relative error of any gold metric against the truth."""
+        if self.comparisons.empty:
+            return float("nan")
+        return float(self.comparisons["rel_error"].max())
+
+    @property
+    def per_metric(self) -> dict[str, float]:
+        """Largest relative error per metric (over all days and levels)."""
+        grouped = self.comparisons.groupby("metric")["rel_error"].max()
+        return {k: float(v) for k, v in grouped.items()}
+
+    @property
+    def per_level_metric(self) -> dict[str, float]:
+        """Largest relative error per ``level.metric``."""
+        grouped = self.comparisons.groupby(["level", "metric"])["rel_error"].max()
+        return {f"{lv}.{m}": float(v) for (lv, m), v in grouped.items()}
+
+    @property
+    def passed(self) -> bool:
+        """True when every metric is within the tolerance."""
+        return bool(self.max_rel_error <= self.tolerance)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        worst = self.comparisons.sort_values("rel_error", ascending=False).head(1)
+        worst_row = (
+            {k: (str(v) if k == "date" else v) for k, v in worst.iloc[0].to_dict().items()}
+            if not worst.empty
+            else None
+        )
+        return {
+            "max_rel_error": self.max_rel_error,
+            "per_metric": self.per_metric,
+            "per_level_metric": self.per_level_metric,
+            "tolerance": self.tolerance,
+            "passed": self.passed,
+            "days": int(self.comparisons["date"].nunique()),
+            "comparisons": len(self.comparisons),
+            "worst": worst_row,
+            "quality": {
+                f"{r.check}:{r.table}": int(r.rows) for r in self.quality.itertuples(index=False)
+            },
+        }
+
+
+def read_truth(out: str | Path) -> pd.DataFrame:
+    """Read every ``ground_truth/YYYY-MM-DD/truth.json`` into long form (date, level, key, ...)."""
+    folder = Path(out) / "ground_truth"
+    files = sorted(folder.glob("*/truth.json"))
+    if not files:
+        raise DataError(f"{folder}: no */truth.json files; is {out} a generated folder?")
+    rows = []
+    for path in files:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            day = pd.Timestamp(data["date"]).date()
+            groups = {
+                "machine": data["machines"],
+                "product": data["products"],
+                "factory": {"factory": data["factory"]},
+            }
+            for level, metrics in LEVEL_METRICS.items():
+                for key, values in groups[level].items():
+                    rows.extend((day, level, key, m, float(values[m])) for m in metrics)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DataError(
+                f"{path}: not a valid truth file ({type(exc).__name__}: {exc})"
+            ) from exc
+    return pd.DataFrame(rows, columns=[*KEY, "truth"])
+
+
+def read_gold(con: DuckDBPyConnection) -> pd.DataFrame:
+    """Gold daily metrics in the same long form as :func:`read_truth`."""
+    frames = []
+    queries = {
+        "machine": "SELECT date, machine_id AS key, {m} FROM gold.kpi_machine_daily",
+        "product": "SELECT date, product_id AS key, {m} FROM gold.kpi_product_daily",
+        "factory": "SELECT date, 'factory' AS key, {m} FROM gold.kpi_factory_daily",
+    }
+    for level, metrics in LEVEL_METRICS.items():
+        wide = con.execute(queries[level].format(m=", ".join(metrics))).df()
+        long = wide.melt(id_vars=["date", "key"], var_name="metric", value_name="gold")
+        long["level"] = level
+        frames.append(long)
+    gold = pd.concat(frames, ignore_index=True)
+    gold["date"] = pd.to_datetime(gold["date"]).dt.date
+    gold["gold"] = gold["gold"].astype(float)
+    return gold[[*KEY, "gold"]]
+
+
+def compare(truth: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
+    """Join truth and gold per (day, level, key, metric) and compute the errors.
+
+    Days only in gold are ignored (the raw folder may cover fewer days than the warehouse);
+    a truth value with no gold counterpart counts as gold 0.
+    """
+    merged = truth.merge(gold, on=KEY, how="left")
+    merged["gold"] = merged["gold"].fillna(0.0)
+    merged["abs_error"] = (merged["gold"] - merged["truth"]).abs()
+    denominator = merged["truth"].abs()
+    merged["rel_error"] = (merged["abs_error"] / denominator.where(denominator > 0)).fillna(
+        (merged["abs_error"] > 1e-9).astype(float)
+    )
+    return merged.sort_values(KEY, ignore_index=True)
+
+
+def validate(
+    db_path: str | Path, raw_dir: str | Path, tolerance: float = DEFAULT_TOLERANCE
+) -> ValidationReport:
+    """Compare the gold layer of ``db_path`` with the ground truth generated into ``raw_dir``."""
+    from dtwin.warehouse.loading import connect
+
+    truth = read_truth(raw_dir)
+    con = connect(db_path, read_only=True)
+    try:
+        _require_gold(con, db_path)
+        gold = read_gold(con)
+        quality = quality_report(con)
+    finally:
+        con.close()
+    return ValidationReport(compare(truth, gold), quality, tolerance)
+
+
+def _require_gold(con: DuckDBPyConnection, db_path: str | Path) -> None:
+    names = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'gold'"
+        ).fetchall()
+    }
+    if "kpi_machine_daily" not in names:
+        raise WarehouseError(f"{db_path}: no gold layer; run `dtwin data ingest` into it first")
+
+
+def quality_report(con_or_path: DuckDBPyConnection | str | Path) -> pd.DataFrame:
+    """What the pipeline found and fixed: nulls, duplicates, variants, late and quarantined rows.
+
+    Returns a DataFrame with columns ``check, table, rows, share`` (share of that table's rows).
+    """
+    if isinstance(con_or_path, (str, Path)):
+        from dtwin.warehouse.loading import connect
+
+        con = connect(con_or_path, read_only=True)
+        try:
+            return quality_report(con)
+        finally:
+            con.close()
+    con = con_or_path
+    silver = {
+        "production_batches": "silver.production_batches",
+        "qc_checks": "silver.qc_checks",
+        "operator_logs": "silver.operator_logs",
+        "sensor_logs": "silver.sensor_readings",
+    }
+    rows: list[tuple[str, str, int, int]] = []  # check, table, rows, of how many
+
+    def add(
+        check: str, table: str, query: str, total: int, params: list[Any] | None = None
+    ) -> None:
+        rows.append((check, table, int(con.execute(query, params or []).fetchone()[0] or 0), total))
+
+    files = con.execute(
+        "SELECT kind, sum(source_rows), sum(bronze_rows), sum(quarantined_rows) "
+        "FROM bronze.ingested_files GROUP BY kind ORDER BY kind"
+    ).fetchall()
+    for kind, source, bronze, quarantined in files:
+        rows.append(("source_rows", kind, int(source), int(source)))
+        rows.append(("bronze_rows", kind, int(bronze), int(source)))
+        rows.append(("quarantined_rows", kind, int(quarantined), int(source)))
+    for kind, table in silver.items():
+        total = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        rows.append(("silver_rows", kind, total, total))
+        add("duplicates_removed", kind, f"SELECT sum(duplicates_removed) FROM {table}", total)
+        add("late_rows", kind, f"SELECT count(*) FILTER (is_late) FROM {table}", total)
+    sensors = int(con.execute("SELECT count(*) FROM silver.sensor_readings").fetchone()[0])
+    for field in SENSOR_FIELDS:
+        add(
+            f"nulls_found:{field}",
+            "sensor_logs",
+            f"SELECT count(*) FILTER ({field}_was_null) FROM silver.sensor_readings",
+            sensors,
+        )
+    for source in ("from_power", "from_temperature_pressure", "from_run_share"):
+        add(
+            f"energy_{source}",
+            "sensor_logs",
+            "SELECT count(*) FILTER (energy_source = ?) FROM silver.sensor_readings",
+            sensors,
+            [source],
+        )
+    add(
+        "values_interpolated",
+        "sensor_logs",
+        "SELECT count(*) FILTER (temperature_c_was_null) + count(*) FILTER (pressure_bar_was_null)"
+        " + count(*) FILTER (efficiency_was_null)"
+        " + count(*) FILTER (energy_source = 'interpolated') FROM silver.sensor_readings",
+        sensors * len(SENSOR_FIELDS),
+    )
+    offsets = {
+        "production_batches": "start_offset_min <> 0 OR end_offset_min <> 0",
+        "qc_checks": "checked_offset_min <> 0",
+        "operator_logs": "offset_min <> 0",
+        "sensor_logs": "offset_min <> 0",
+    }
+    for kind, condition in offsets.items():
+        total = next(r[3] for r in rows if r[0] == "silver_rows" and r[1] == kind)
+        add(
+            "local_time_rows",
+            kind,
+            f"SELECT count(*) FILTER ({condition}) FROM {silver[kind]}",
+            total,
+        )
+    variants = int(
+        con.execute(
+            "SELECT coalesce(sum(rows), 0) FROM silver.id_variants WHERE id_kind = 'machine'"
+        ).fetchone()[0]
+    )
+    add(
+        "machine_variants_mapped",
+        "all",
+        "SELECT sum(rows) FROM silver.id_variants "
+        "WHERE id_kind = 'machine' AND known AND raw <> canonical",
+        variants,
+    )
+    products = int(
+        con.execute(
+            "SELECT coalesce(sum(rows), 0) FROM silver.id_variants WHERE id_kind = 'product'"
+        ).fetchone()[0]
+    )
+    add(
+        "product_variants_mapped",
+        "production_batches",
+        "SELECT sum(v.rows) FROM silver.id_variants v JOIN silver.product_catalog c "
+        "ON c.product_id = v.canonical WHERE v.id_kind = 'product' AND v.raw <> c.name",
+        products,
+    )
+    add(
+        "unknown_ids",
+        "all",
+        "SELECT sum(rows) FROM silver.id_variants WHERE NOT known",
+        variants + products,
+    )
+    qc_total = next(r[3] for r in rows if r[0] == "silver_rows" and r[1] == "qc_checks")
+    add(
+        "orphan_qc_checks",
+        "qc_checks",
+        "SELECT count(*) FILTER (is_orphan) FROM gold.fact_quality",
+        qc_total,
+    )
+    frame = pd.DataFrame(rows, columns=["check", "table", "rows", "of"])
+    frame["share"] = frame["rows"] / frame["of"].where(frame["of"] > 0)
+    return frame.drop(columns="of")
+
+
+def read_quarantine(db_path: str | Path, limit: int = 20) -> pd.DataFrame:
+    """The first ``limit`` quarantined rows: source_file, line, kind, reason, raw."""
+    from dtwin.warehouse.loading import connect
+
+    con = connect(db_path, read_only=True)
+    try:
+        return con.execute(
+            "SELECT source_file, line, kind, reason, raw FROM bronze.quarantine "
+            "ORDER BY source_file, line LIMIT ?",
+            [int(limit)],
+        ).df()
+    finally:
+        con.close()
