@@ -1,0 +1,115 @@
+"""``dtwin schedule``: solve a job-shop instance or check a schedule against it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from dtwin.schedule.checker import check as check_schedule
+from dtwin.schedule.formats import load_instance, load_schedule, schedule_to_dict
+from dtwin.schedule.instance import Instance
+from dtwin.schedule.rules import MODES, RULES, dispatch
+from dtwin.schedule.solution import OBJECTIVES, Schedule, weighted_tardiness
+
+
+@click.group("schedule")
+def schedule() -> None:
+    """Job-shop scheduling: CP-SAT, dispatching rules, schedule checking."""
+
+
+@schedule.command("solve")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--objective",
+    type=click.Choice(list(OBJECTIVES)),
+    default="makespan",
+    show_default=True,
+    help="What to minimise.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.01),
+    default=10.0,
+    show_default=True,
+    help="CP-SAT time limit in seconds.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="CP-SAT worker threads.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    type=click.Choice(RULES, case_sensitive=False),
+    help="Use dispatching rule(s) instead of CP-SAT (repeat; the best is kept).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="active",
+    show_default=True,
+    help="Schedule generator for --rule.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def solve_cmd(
+    file: Path,
+    objective: str,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    rules: tuple[str, ...],
+    mode: str,
+    as_json: bool,
+) -> None:
+    """Solve the instance in FILE (standard/Taillard text or JSON)."""
+    instance = load_instance(file)
+    results: list[Schedule] = []
+    if rules:
+        results = [dispatch(instance, rule, mode, objective) for rule in rules]
+        best = min(results, key=lambda s: s.value)
+    else:
+        from dtwin.schedule.solver import solve
+
+        best = solve(instance, objective, time_limit, workers, seed)
+    check_schedule(instance, best)
+    if as_json:
+        click.echo(json.dumps(schedule_to_dict(best, instance.name)))
+        return
+    if len(results) > 1:
+        for s in results:
+            click.echo(f"{s.method:<16} {objective} {s.value:g}")
+    _print_summary(instance, best)
+
+
+@schedule.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("schedule_file", metavar="SCHEDULE.json", type=click.Path(path_type=Path))
+def check_cmd(file: Path, schedule_file: Path) -> None:
+    """Check that SCHEDULE.json is a valid schedule of the instance in FILE."""
+    instance = load_instance(file)
+    sched = load_schedule(schedule_file)
+    check_schedule(instance, sched)
+    click.echo(
+        f"ok: {schedule_file} is a valid schedule of {instance.name} "
+        f"({len(sched.operations)} operations, makespan {sched.makespan}, "
+        f"weighted tardiness {weighted_tardiness(instance, sched)})"
+    )
+
+
+def _print_summary(instance: Instance, s: Schedule) -> None:
+    bound = "" if s.lower_bound is None else f", lower bound {s.lower_bound:g}"
+    click.echo(
+        f"{instance.name}: {s.objective} {s.value:g}{bound} ({s.status}, {s.method}, "
+        f"{s.solve_seconds:.2f} s)"
+    )
+    click.echo(f"makespan {s.makespan}, weighted tardiness {weighted_tardiness(instance, s)}")
+    for m in range(instance.num_machines):
+        ops = sorted((o for o in s.operations if o.machine == m), key=lambda o: o.start)
+        click.echo(f"machine {m}: " + " ".join(f"j{o.job}.{o.op}@{o.start}" for o in ops))
