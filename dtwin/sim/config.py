@@ -1,0 +1,361 @@
+"""The factory config: pydantic models, loading, cross-checks and dotted overrides.
+
+Time unit: minutes. Validation happens here once; the engine trusts the result. Every error
+is a :class:`~dtwin.errors.ConfigError` naming the file, the field (list items by their
+``name``) and what would be valid.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, field_validator
+from pydantic import model_validator as _model_validator
+
+from dtwin.config import apply_overrides, load_mapping
+from dtwin.errors import ConfigError
+from dtwin.sim.distributions import DIST_NAMES, Distribution
+
+STATES = ("running", "idle", "blocked", "starved", "down", "maintenance")
+POLICIES = ("none", "periodic", "health_threshold")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Failure(_Model):
+    """Breakdowns: time to failure (in operating minutes) and repair time."""
+
+    ttf: Distribution
+    repair: Distribution
+
+
+class Health(_Model):
+    """Wear: health falls by ``wear_per_op`` per operation (1 = new, 0 = worn out).
+
+    The failure hazard is multiplied by ``1 + failure_factor * (1 - health)`` and the defect
+    probability grows by ``defect_factor * (1 - health)``; a repair restores the fraction
+    ``repair_restores`` of the lost health, preventive maintenance restores all of it.
+    """
+
+    wear_per_op: float = Field(default=0.001, ge=0, le=1)
+    failure_factor: float = Field(default=2.0, ge=0)
+    defect_factor: float = Field(default=0.05, ge=0, le=1)
+    repair_restores: float = Field(default=0.0, ge=0, le=1)
+
+
+class MaintenancePolicy(_Model):
+    """Preventive maintenance: ``none``, ``periodic`` (every ``interval`` minutes) or
+    ``health_threshold`` (when health drops below ``threshold``), taking ``duration``."""
+
+    policy: Literal["none", "periodic", "health_threshold"] = "none"
+    interval: PositiveFloat | None = None
+    threshold: float | None = Field(default=None, gt=0, lt=1)
+    duration: Distribution | None = None
+
+    @_model_validator(mode="after")
+    def _complete(self) -> MaintenancePolicy:
+        if self.policy == "periodic" and self.interval is None:
+            raise ValueError("policy 'periodic' needs 'interval' (minutes between services)")
+        if self.policy == "health_threshold" and self.threshold is None:
+            raise ValueError("policy 'health_threshold' needs 'threshold' (health in (0, 1))")
+        if self.policy != "none" and self.duration is None:
+            raise ValueError(f"policy {self.policy!r} needs 'duration' (a distribution)")
+        return self
+
+
+class Maintenance(MaintenancePolicy):
+    """Factory-wide maintenance: default policy and the number of technicians (null = any)."""
+
+    technicians: int | None = Field(default=None, ge=1)
+
+
+class Energy(_Model):
+    """Power draw in kW per machine state."""
+
+    running: float = Field(default=0.0, ge=0)
+    idle: float = Field(default=0.0, ge=0)
+    blocked: float = Field(default=0.0, ge=0)
+    starved: float = Field(default=0.0, ge=0)
+    down: float = Field(default=0.0, ge=0)
+    maintenance: float = Field(default=0.0, ge=0)
+
+
+class Position(_Model):
+    """Floor position of a station (metres); ``[x, y]`` or ``[x, y, z]`` also accepted."""
+
+    x: float
+    y: float
+    z: float = 0.0
+
+    @_model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) in (2, 3):
+            return dict(zip(("x", "y", "z"), value, strict=False))
+        return value
+
+
+class Station(_Model):
+    """A group of identical parallel machines fed by one input buffer."""
+
+    name: str = Field(min_length=1)
+    machines: int = Field(default=1, ge=1)
+    process_time: Distribution
+    buffer: int | None = Field(default=None, ge=0)
+    kind: Literal["process", "inspection"] = "process"
+    detection_rate: float = Field(default=1.0, ge=0, le=1)
+    defect_rate: float = Field(default=0.0, ge=0, le=1)
+    failure: Failure | None = None
+    health: Health | None = None
+    maintenance: MaintenancePolicy | None = None
+    energy: Energy = Field(default_factory=Energy)
+    position: Position | None = None
+    line: str | None = None
+    dispatch: Literal["fifo", "priority", "sequence"] = "fifo"
+
+
+class Product(_Model):
+    """A product: its routing (station names in order) and how it is released."""
+
+    name: str = Field(min_length=1)
+    routing: list[str] = Field(min_length=1)
+    arrival: Distribution | None = None
+    batch_size: int = Field(default=1, ge=1)
+    process_times: dict[str, Distribution] = Field(default_factory=dict)
+
+
+class Job(_Model):
+    """One entry of a job list: ``quantity`` parts of ``product`` released at ``release``.
+
+    ``priorities`` (one per routing step, e.g. the planned starts of a schedule) order the
+    parts in the buffers of stations with ``dispatch: priority``.
+    """
+
+    product: str
+    release: float = Field(ge=0)
+    quantity: int = Field(default=1, ge=1)
+    name: str | None = None
+    priorities: list[float] | None = None
+
+
+class Shift(_Model):
+    """A working window in hours of the day, e.g. ``{start: 6, end: 14}``."""
+
+    start: float = Field(ge=0, lt=24)
+    end: float = Field(gt=0, le=24)
+
+    @_model_validator(mode="after")
+    def _ordered(self) -> Shift:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class FactoryConfig(_Model):
+    """A whole factory: products, stations and the optional parts of the model."""
+
+    name: str = "factory"
+    time_unit: Literal["minutes"] = "minutes"
+    products: list[Product] = Field(min_length=1)
+    stations: list[Station] = Field(min_length=1)
+    jobs: list[Job] = Field(default_factory=list)
+    maintenance: Maintenance = Field(default_factory=Maintenance)
+    shifts: list[Shift] | None = None
+    conveyors: list[tuple[str, str]] | None = None
+
+    @field_validator("shifts")
+    @classmethod
+    def _nonempty(cls, value: list[Shift] | None) -> list[Shift] | None:
+        if value is not None and not value:
+            raise ValueError("give at least one shift, or leave 'shifts' out for 24/7")
+        return value
+
+    def station(self, name: str) -> Station:
+        """The station called ``name``."""
+        for st in self.stations:
+            if st.name == name:
+                return st
+        raise ConfigError(f"unknown station {name!r}; choices: {self.station_names()}")
+
+    def station_names(self) -> str:
+        """Comma-separated station names, for messages."""
+        return ", ".join(st.name for st in self.stations)
+
+
+def load_factory(path: str | Path, overrides: dict[str, Any] | None = None) -> FactoryConfig:
+    """Load and check a factory YAML/JSON file, applying dotted ``overrides`` first."""
+    return parse_factory(load_mapping(path), source=str(path), overrides=overrides)
+
+
+def parse_factory(
+    data: dict[str, Any], source: str = "<factory>", overrides: dict[str, Any] | None = None
+) -> FactoryConfig:
+    """Validate a factory mapping (after dotted ``overrides``) and cross-check it."""
+    if overrides:
+        try:
+            data = apply_overrides(data, overrides)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from exc
+    try:
+        config = FactoryConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_format_errors(exc, data)}") from exc
+    check_factory(config, source)
+    return config
+
+
+def to_factory(config: FactoryConfig | dict[str, Any] | str | Path) -> FactoryConfig:
+    """Accept a config object, a mapping or a path and return a checked FactoryConfig."""
+    if isinstance(config, FactoryConfig):
+        check_factory(config)
+        return config
+    if isinstance(config, dict):
+        return parse_factory(config)
+    return load_factory(config)
+
+
+def with_overrides(config: FactoryConfig, overrides: dict[str, Any]) -> FactoryConfig:
+    """Return a copy of ``config`` with dotted-path overrides applied and re-checked."""
+    data = config.model_dump(mode="json", exclude_none=True)
+    return parse_factory(data, source="overrides", overrides=overrides)
+
+
+def check_factory(config: FactoryConfig, source: str = "<factory>") -> None:
+    """Cross-field checks pydantic cannot do alone; raises ConfigError naming the field."""
+    problems = _reference_problems(config)
+    if problems:
+        raise ConfigError(f"{source}: {problems[0]}")
+
+
+def _reference_problems(cfg: FactoryConfig) -> list[str]:
+    names = [st.name for st in cfg.stations]
+    choices = ", ".join(names)
+    out: list[str] = []
+    for name in {n for n in names if names.count(n) > 1}:
+        out.append(f"stations.{name}: duplicate station name")
+    products = [p.name for p in cfg.products]
+    for name in {n for n in products if products.count(n) > 1}:
+        out.append(f"products.{name}: duplicate product name")
+    released = {job.product for job in cfg.jobs}
+    for prod in cfg.products:
+        for i, st in enumerate(prod.routing):
+            if st not in names:
+                out.append(
+                    f"products.{prod.name}.routing[{i}]: unknown station {st!r}; choices: {choices}"
+                )
+        for st in prod.process_times:
+            if st not in prod.routing:
+                out.append(
+                    f"products.{prod.name}.process_times.{st}: station not in this product's "
+                    f"routing; choices: {', '.join(prod.routing)}"
+                )
+        if prod.arrival is None and prod.name not in released:
+            out.append(
+                f"products.{prod.name}.arrival: missing; give an inter-arrival distribution "
+                f"({', '.join(DIST_NAMES)}) or release the product through 'jobs'"
+            )
+    for i, job in enumerate(cfg.jobs):
+        if job.product not in products:
+            out.append(
+                f"jobs[{i}].product: unknown product {job.product!r}; choices: "
+                f"{', '.join(products)}"
+            )
+        elif job.priorities is not None:
+            steps = len(cfg.products[products.index(job.product)].routing)
+            if len(job.priorities) != steps:
+                out.append(
+                    f"jobs[{i}].priorities: {len(job.priorities)} values for a routing of "
+                    f"{steps} steps; give one per step"
+                )
+    for st in cfg.stations:
+        if st.dispatch != "sequence":
+            continue
+        for prod in cfg.products:
+            if st.name in prod.routing and prod.arrival is not None:
+                out.append(
+                    f"stations.{st.name}.dispatch: 'sequence' needs every part to come from "
+                    f"'jobs' with 'priorities', but product {prod.name!r} has an arrival; "
+                    f"valid: fifo, priority"
+                )
+        for i, job in enumerate(cfg.jobs):
+            prod = next((p for p in cfg.products if p.name == job.product), None)
+            if prod and st.name in prod.routing and job.priorities is None:
+                out.append(f"jobs[{i}].priorities: needed by station {st.name!r} (sequence)")
+    for i, (a, b) in enumerate(cfg.conveyors or []):
+        for end in (a, b):
+            if end not in names:
+                out.append(f"conveyors[{i}]: unknown station {end!r}; choices: {choices}")
+    if not out:
+        out.extend(_deadlock_problems(cfg))
+    return out
+
+
+def _deadlock_problems(cfg: FactoryConfig) -> list[str]:
+    """A zero-capacity buffer on a routing cycle deadlocks (every machine on it blocks)."""
+    succ: dict[str, set[str]] = {st.name: set() for st in cfg.stations}
+    for prod in cfg.products:
+        for a, b in zip(prod.routing, prod.routing[1:], strict=False):
+            succ[a].add(b)
+    out = []
+    for st in cfg.stations:
+        if st.buffer == 0:
+            cycle = _cycle_through(st.name, succ)
+            if cycle:
+                out.append(
+                    f"stations.{st.name}.buffer: capacity 0 deadlocks on the routing cycle "
+                    f"{' -> '.join(cycle)}; valid: null (unbounded) or an integer >= 1"
+                )
+    return out
+
+
+def _cycle_through(start: str, succ: dict[str, set[str]]) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in sorted(succ[node]):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def _format_errors(exc: ValidationError, data: Any) -> str:
+    """Render pydantic errors with list items named (``stations.press.machines``)."""
+    parts = []
+    for err in exc.errors():
+        loc = _named_loc(err["loc"], data)
+        msg = err["msg"]
+        if err["type"] == "union_tag_invalid":
+            tag = err["input"].get("dist")
+            msg = f"unknown distribution {tag!r}; valid: {', '.join(DIST_NAMES)}"
+        elif err["type"] == "union_tag_not_found":
+            msg = f"missing 'dist'; valid: {', '.join(DIST_NAMES)}"
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        if err["type"] in ("missing", "union_tag_invalid", "union_tag_not_found"):
+            shown = ""
+        parts.append(f"{loc}: {msg}{shown}")
+    return "; ".join(parts)
+
+
+def _named_loc(loc: tuple[Any, ...], data: Any) -> str:
+    names: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            label = node.get("name") if isinstance(node, dict) else None
+            names.append(str(label) if isinstance(label, str) and label else f"[{part}]")
+            continue
+        if part in DIST_NAMES and isinstance(node, dict) and node.get("dist") == part:
+            continue  # pydantic's union tag: not a field of the user's file
+        names.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else None
+    text = ".".join(names) or "<root>"
+    return text.replace(".[", "[")
