@@ -36,6 +36,8 @@ format: install
 apps: install
 	$(BIN)/voila apps/ --no-browser --Voila.ip=127.0.0.1 --port=$(APPS_PORT) \
 		--show_tracebacks=False \
+		--preheat_kernel=True --VoilaConfiguration.default_pool_size=1 \
+		--VoilaKernelManager.fill_delay=10 \
 		--MappingKernelManager.cull_idle_timeout=300 --MappingKernelManager.cull_interval=30
 
 clean:
