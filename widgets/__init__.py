@@ -6,8 +6,7 @@ bqplot only then.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from dtwin.lazy import lazy_getattr
 
 _EXPORTS = {
     "GanttChart": "widgets.gantt",
@@ -24,8 +23,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that defines ``name`` on first use."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'widgets' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

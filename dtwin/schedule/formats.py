@@ -17,27 +17,34 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dtwin.config import format_validation_error
 from dtwin.errors import DataError, ScheduleError
+from dtwin.paths import JOBSHOP_DIR
 from dtwin.schedule.instance import Downtime, Instance, Job, Operation, Option
 from dtwin.schedule.solution import Schedule, ScheduledOp
 
 _WORD = re.compile(r"[A-Za-z]")
 
 
-SHIPPED = Path(__file__).resolve().parents[2] / "data" / "jobshop"
+def shipped_instances() -> list[str]:
+    """File names of the instances shipped in ``data/jobshop/``."""
+    if not JOBSHOP_DIR.is_dir():
+        return []
+    return sorted(p.name for p in JOBSHOP_DIR.iterdir() if p.suffix in (".txt", ".json"))
 
 
 def find_instance(name_or_path: str | Path) -> Path:
-    """A path as given, or a shipped instance by name (``ft06`` -> ``data/jobshop/ft06.txt``)."""
+    """A path as given, or a shipped instance by name (``ft06`` or ``ft06.txt``)."""
     path = Path(name_or_path)
     if path.is_file():
         return path
-    for suffix in (".txt", ".json"):
-        candidate = SHIPPED / f"{name_or_path}{suffix}"
+    for candidate in (
+        JOBSHOP_DIR / path.name,
+        *(JOBSHOP_DIR / f"{path.name}{s}" for s in (".txt", ".json")),
+    ):
         if candidate.is_file():
             return candidate
-    shipped = sorted(p.stem for p in SHIPPED.glob("*.*")) if SHIPPED.is_dir() else []
+    shipped = [Path(n).stem for n in shipped_instances()]
     raise DataError(
-        f"{name_or_path}: no such file, and not a shipped instance "
+        f"{name_or_path}: file not found, and not a shipped instance "
         f"(shipped: {', '.join(shipped) or 'none'})"
     )
 
@@ -51,9 +58,15 @@ def load_instance(path: str | Path) -> Instance:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read file: {exc}") from exc
-    if path.suffix.lower() == ".json":
-        return parse_json_instance(text, source=str(path), name=path.stem)
-    return parse_text_instance(text, source=str(path), name=path.stem)
+    return parse_instance(text, str(path))
+
+
+def parse_instance(text: str, filename: str) -> Instance:
+    """Parse instance text by its file name: JSON for ``.json``, else standard/Taillard text."""
+    name = Path(filename).stem
+    if Path(filename).suffix.lower() == ".json":
+        return parse_json_instance(text, source=filename, name=name)
+    return parse_text_instance(text, source=filename, name=name)
 
 
 def parse_text_instance(text: str, source: str = "<text>", name: str = "instance") -> Instance:

@@ -5,8 +5,7 @@ Names are imported lazily so that ``import dtwin.sim`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from dtwin.lazy import lazy_getattr
 
 _EXPORTS = {
     "FactoryConfig": "dtwin.sim.config",
@@ -31,13 +30,10 @@ _EXPORTS = {
     "default_scenarios": "dtwin.sim.scenarios",
     "station_loads": "dtwin.sim.analysis",
     "factory_from_schedule": "dtwin.sim.jobs",
-    "DEMO_FACTORY": "dtwin.sim.paths",
+    "DEMO_FACTORY": "dtwin.paths",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'dtwin.sim' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

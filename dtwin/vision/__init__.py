@@ -5,7 +5,7 @@ Importing this package is cheap; the names below load their module (and PyTorch)
 
 from __future__ import annotations
 
-import importlib
+from dtwin.lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "generate_dataset": "dtwin.vision.synth",
@@ -27,8 +27,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dtwin.vision' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

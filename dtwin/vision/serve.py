@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from dtwin.errors import VisionError
+from dtwin.paths import DEFECT_MODEL_DIR
 from dtwin.vision.export import METADATA_KEY, _ort_session
 from dtwin.vision.images import ImageInput, as_rgb_array, normalize, resize_uint8
 
@@ -164,7 +165,7 @@ def _check_same_model(path: Path, meta: dict, card: dict) -> None:
 
 def default_model_dir() -> Path:
     """The shipped model folder ``models/defects`` of the source tree."""
-    return Path(__file__).resolve().parents[2] / "models" / "defects"
+    return DEFECT_MODEL_DIR
 
 
 def evaluate_onnx(clf: OnnxClassifier, images) -> dict:

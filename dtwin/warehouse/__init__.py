@@ -5,8 +5,7 @@ Public names are imported lazily so ``import dtwin.warehouse`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from dtwin.lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "ChaosRates": "dtwin.warehouse.chaos",
@@ -28,8 +27,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dtwin.warehouse' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dtwin.sim.paths import DEMO_FACTORY
+from dtwin.paths import DEMO_FACTORY
 
 MINIMAL_YAML = """\
 time_unit: minutes
