@@ -16,6 +16,7 @@ pytestmark = pytest.mark.notebooks
 @pytest.mark.parametrize("app", APPS, ids=[p.stem for p in APPS])
 def test_app_runs_on_embedded_defaults(app: Path, tmp_path: Path):
     out = tmp_path / app.name
-    papermill.execute_notebook(str(app), str(out), cwd=str(app.parent), kernel_name="python3",
-                               progress_bar=False)
+    papermill.execute_notebook(
+        str(app), str(out), cwd=str(app.parent), kernel_name="python3", progress_bar=False
+    )
     assert out.exists()
