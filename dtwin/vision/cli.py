@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 
 from dtwin.vision.models import ARCHS
+from dtwin.vision.train import TrainConfig
+
+_DEFAULT = TrainConfig()
 
 
 @click.group()
@@ -30,14 +33,24 @@ def synth(out: Path, n: int, size: int, seed: int) -> None:
 
 @vision.command()
 @click.argument("data_dir", type=click.Path(path_type=Path))
-@click.option("--arch", default="resnet10t_slim", show_default=True, type=click.Choice(list(ARCHS)))
+@click.option("--arch", default=_DEFAULT.arch, show_default=True, type=click.Choice(list(ARCHS)))
 @click.option(
-    "--epochs", default=40, show_default=True, help="Most epochs (early stopping may end sooner)."
+    "--epochs",
+    default=_DEFAULT.epochs,
+    show_default=True,
+    help="Most epochs (early stopping or the time budget may end sooner).",
 )
-@click.option("--img-size", default=96, show_default=True, help="Model input side in pixels.")
+@click.option(
+    "--img-size", default=_DEFAULT.img_size, show_default=True, help="Model input side in pixels."
+)
 @click.option("--seed", default=0, show_default=True, help="Seed of split, init and augmentation.")
-@click.option("--batch-size", default=32, show_default=True)
-@click.option("--max-minutes", default=8.5, show_default=True, help="Time budget for the epochs.")
+@click.option("--batch-size", default=_DEFAULT.batch_size, show_default=True)
+@click.option(
+    "--max-minutes",
+    default=_DEFAULT.max_minutes,
+    show_default=True,
+    help="Time budget for the epochs; the cosine schedule shrinks to fit it.",
+)
 @click.option(
     "--out",
     required=True,

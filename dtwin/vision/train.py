@@ -176,12 +176,15 @@ def train(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
     steps_per_epoch = max(1, len(train_idx) // config.batch_size)
-    total_steps = config.epochs * steps_per_epoch
     warmup = config.warmup_epochs * steps_per_epoch
+    # the cosine runs over the planned epochs; after the first epoch the plan shrinks to what
+    # fits in the time budget, so a slow machine still anneals (and results then depend on it)
+    plan = {"epochs": config.epochs}
 
     def lr_at(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
+        total_steps = plan["epochs"] * steps_per_epoch
         progress_ = (step - warmup) / max(1, total_steps - warmup)
         return 0.5 * (1 + math.cos(math.pi * min(1.0, progress_)))
 
@@ -231,7 +234,13 @@ def train(
             break
         elapsed = time.perf_counter() - started
         mean_epoch = float(np.mean([h["seconds"] for h in history]))
-        if epoch < config.epochs and elapsed + mean_epoch > budget:
+        if epoch == 1:
+            fits = epoch + int((budget - elapsed) / (1.1 * mean_epoch))
+            plan["epochs"] = max(1, min(config.epochs, fits))
+        if epoch >= plan["epochs"]:
+            stop_reason = "epochs" if plan["epochs"] == config.epochs else "time_limit"
+            break
+        if elapsed + mean_epoch > budget:
             stop_reason = "time_limit"
             break
     bar.close()
@@ -261,6 +270,7 @@ def train(
         "training": {
             "config": asdict(config),
             "best_epoch": best_epoch,
+            "epochs_planned": plan["epochs"],
             "epochs_run": len(history),
             "stop_reason": stop_reason,
             "seconds": round(time.perf_counter() - started, 1),

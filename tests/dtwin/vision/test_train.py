@@ -37,6 +37,15 @@ def test_same_seed_same_weights(tiny_data):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_time_budget_shrinks_the_schedule_so_it_still_anneals(tiny_data):
+    # a budget of ~0 s leaves room for the first epoch only: the plan and the cosine shrink
+    config = TrainConfig(epochs=30, img_size=24, batch_size=8, seed=1, max_minutes=1e-6)
+    card = train(tiny_data, config, progress=False).card
+    training = card["training"]
+    assert training["epochs_planned"] == 1 and training["epochs_run"] == 1
+    assert training["stop_reason"] == "time_limit"
+
+
 def _pickled_object(path):
     torch.save({"state_dict": {}, "card": "{}", "bad": np.float64(1.0)}, path)
 
@@ -75,8 +84,9 @@ def test_checkpoint_of_other_arch_is_refused(tiny_model, tmp_path):
         {"batch_size": 1},
         {"img_size": 4},
         {"label_smoothing": 1.0},
+        {"max_minutes": 0},
     ],
-    ids=["arch", "epochs", "lr", "batch", "img-size", "smoothing"],
+    ids=["arch", "epochs", "lr", "batch", "img-size", "smoothing", "budget"],
 )
 def test_bad_training_parameters(kwargs):
     with pytest.raises(ConfigError):
