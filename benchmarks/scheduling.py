@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         from dtwin.schedule import solver
 
         solver.PHASES = [(float(share), dict(p)) for share, p in json.loads(args.phases)]
+        solver.SMALL_PHASES = solver.PHASES
 
     methods = ["dtwin"] + ([] if args.no_textbook else ["textbook"]) + ["best_rule", *RULES]
     header = f"{'instance':<9}{'best':>6} " + "".join(f"{m:>10}" for m in methods)
