@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "quality_report": "dtwin.warehouse.validation",
     "kpi_daily": "dtwin.warehouse.kpi",
     "build_demo_warehouse": "dtwin.warehouse.kpi",
+    "demo_warehouse": "dtwin.warehouse.kpi",
     "kpi_trends": "dtwin.warehouse.kpi",
     "plot_kpi_trends": "dtwin.warehouse.kpi",
     "read_truth": "dtwin.warehouse.validation",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -78,6 +79,24 @@ def build_demo_warehouse(db_path: str | Path, days: int = 30, seed: int = 0) -> 
         generate_raw(tmp, days=days, seed=seed)
         ingest(tmp, db_path)
     return db_path
+
+
+def demo_warehouse(days: int = 30, seed: int = 0, cache_dir: str | Path | None = None) -> Path:
+    """The demo warehouse for ``days`` and ``seed``, built once and then reused from a cache.
+
+    Apps open it read-only, so every session shares one file instead of leaving a new one
+    behind. The cache folder defaults to ``<system temp>/dtwin-cache``; a build goes to a
+    private name first and is moved into place whole, so concurrent sessions never see half
+    a database.
+    """
+    folder = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "dtwin-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"demo-warehouse-{days}d-seed{seed}.duckdb"
+    if not target.is_file():
+        with tempfile.TemporaryDirectory(prefix="build-", dir=folder) as tmp:
+            built = build_demo_warehouse(Path(tmp) / target.name, days=days, seed=seed)
+            os.replace(built, target)
+    return target
 
 
 def kpi_trends(kpis: pd.DataFrame, columns: tuple[str, ...] = TREND_COLUMNS) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import dtwin.cli
 from dtwin.errors import DataError
-from dtwin.warehouse import build_demo_warehouse, kpi_daily, load_event_log
+from dtwin.warehouse import build_demo_warehouse, demo_warehouse, kpi_daily, load_event_log
 
 CONTRACT = [
     "date",
@@ -51,6 +51,21 @@ def test_demo_warehouse_is_deterministic(tmp_path: Path) -> None:
     again = kpi_daily(build_demo_warehouse(tmp_path / "a.duckdb", days=2, seed=5))
     pd.testing.assert_frame_equal(first, again)
     assert len(first) == 2 * 3 and first["units"].gt(0).all()
+
+
+def test_demo_warehouse_is_built_once_and_shared(tmp_path: Path) -> None:
+    path = demo_warehouse(days=2, seed=5, cache_dir=tmp_path)
+    stamp = path.stat().st_mtime_ns
+    assert demo_warehouse(days=2, seed=5, cache_dir=tmp_path) == path
+    assert path.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    assert demo_warehouse(days=3, seed=5, cache_dir=tmp_path) != path
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "demo-warehouse-2d-seed5.duckdb",
+        "demo-warehouse-3d-seed5.duckdb",
+    ]  # nothing else left behind
+    pd.testing.assert_frame_equal(
+        kpi_daily(path), kpi_daily(build_demo_warehouse(tmp_path / "b.duckdb", days=2, seed=5))
+    )
 
 
 def test_load_event_log(tmp_path: Path) -> None:
