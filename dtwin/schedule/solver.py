@@ -7,9 +7,10 @@ time), start/end windows from job heads and tails, a machine-load lower bound on
 makespan, and a search in two phases (a short complete search that proves small instances
 optimal, then large-neighbourhood search on every worker from its best plan). Measured with
 ``benchmarks/scheduling.py`` (10 s, 2 workers, idle machine, OR-Tools 9.15): the best-known
-makespan on ft06, ft10, ft20 and la01-la20 (ft10 in 8 of 8 seeds); la21-la40 mean gap 0.55%
-against the textbook model's 0.63%. Single hinted default phases measured no better (within
-the seed-to-seed spread of about 1% on the hardest instances).
+makespan on ft06, ft10, ft20 and la01-la20 (ft10 in 16 of 16 seeds with the interleaved first
+phase for small instances, see SMALL_PHASES); la21-la40 mean gap 0.47% against the textbook
+model's 0.76% (mean of 3 seeds). Single hinted default phases measured no better (within the
+seed-to-seed spread of about 1% on the hardest instances).
 """
 
 from __future__ import annotations
