@@ -14,20 +14,26 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dtwin.errors import ConfigError
+from dtwin.errors import ConfigError, DtwinError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def read_text(path: str | Path, error: type[DtwinError] = ConfigError) -> str:
+    """A UTF-8 text file's contents; a missing or unreadable file raises ``error`` naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: file not found")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read file: {exc}") from exc
 
 
 def load_mapping(path: str | Path) -> dict[str, Any]:
     """Read a YAML or JSON file whose top level is a mapping."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read file: {exc}") from exc
+    text = read_text(path)
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:

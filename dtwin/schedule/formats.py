@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from dtwin.config import format_validation_error
+from dtwin.config import format_validation_error, read_text
 from dtwin.errors import DataError, ScheduleError
 from dtwin.paths import JOBSHOP_DIR
 from dtwin.schedule.instance import Downtime, Instance, Job, Operation, Option
@@ -51,14 +51,7 @@ def find_instance(name_or_path: str | Path) -> Path:
 
 def load_instance(path: str | Path) -> Instance:
     """Read an instance from a standard or Taillard text file, or a ``.json`` file."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read file: {exc}") from exc
-    return parse_instance(text, str(path))
+    return parse_instance(read_text(path, DataError), str(path))
 
 
 def parse_instance(text: str, filename: str) -> Instance:
@@ -380,15 +373,11 @@ def schedule_from_dict(data: Any, source: str = "<json>") -> Schedule:
 
 def load_schedule(path: str | Path) -> Schedule:
     """Read a schedule JSON file written by :func:`write_schedule` or ``dtwin schedule solve``."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
+    text = read_text(path, DataError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read file: {exc}") from exc
     return schedule_from_dict(data, str(path))
 
 

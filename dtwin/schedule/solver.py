@@ -161,8 +161,8 @@ def solve(
     if start_sched is not None:
         _hint(model, v, start_sched, pinned)
     params = {**TUNED_PARAMETERS, **(parameters or {})}
-    run = _Runner(model, v, pinned, workers, seed, params, start_sched)
-    run.phases = SMALL_PHASES if instance.num_operations <= SMALL_OPERATIONS else PHASES
+    phases = SMALL_PHASES if instance.num_operations <= SMALL_OPERATIONS else PHASES
+    run = _Runner(model, v, pinned, workers, seed, params, phases, start_sched)
 
     offset = 0.0  # the first stage's share of a lexicographic objective
     if obj.lexicographic and obj.makespan_weight and obj.tardiness_weight:
@@ -215,12 +215,13 @@ class _Runner:
         workers: int,
         seed: int,
         params: dict[str, Any],
+        phases: list[tuple[float, dict[str, Any]]],
         initial: Schedule | None = None,
     ) -> None:
         self.model, self.v, self.pinned = model, v, pinned
         self.workers, self.seed, self.params = workers, seed, params
         self.initial = initial
-        self.phases = PHASES
+        self.phases = phases
         self.last_status: int = -1
 
     def solve(self, deadline: float) -> _Found | None:
