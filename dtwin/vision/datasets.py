@@ -13,6 +13,7 @@ from dtwin.errors import DataError
 from dtwin.vision.images import IMAGE_EXTENSIONS, load_image, resize_uint8
 
 MASK_DIRS = frozenset({"masks", "ground_truth"})
+SPLIT_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test", "testing"})
 
 
 @dataclass
@@ -59,34 +60,57 @@ def _image_files(folder: Path) -> list[Path]:
     )
 
 
+def _sub_dirs(folder: Path) -> list[Path]:
+    """Visible sub-folders of ``folder`` that may hold a class (mask folders excluded)."""
+    return sorted(
+        d for d in folder.iterdir() if d.is_dir() and d.name not in MASK_DIRS and d.name[0] != "."
+    )
+
+
+def _class_dirs(root: Path) -> dict[str, list[Path]]:
+    """Class name -> its folders; a pre-split tree (``train/<class>``, ...) is pooled by name."""
+    tops = _sub_dirs(root)
+    if tops and all(d.name.lower() in SPLIT_NAMES and _sub_dirs(d) for d in tops):
+        grouped: dict[str, list[Path]] = {}
+        for split in tops:
+            for d in _sub_dirs(split):
+                grouped.setdefault(d.name, []).append(d)
+        return dict(sorted(grouped.items()))
+    return {d.name: [d] for d in tops}
+
+
 def scan_image_folder(root: str | Path, min_per_class: int = 1) -> ImageSet:
     """Index an ImageFolder tree ``root/<class>/**/*.{png,jpg,bmp,...}``.
 
     A top-level ``masks/<class>/<name>`` folder (as written by ``generate_dataset``) supplies
-    masks by file name and is not a class; hidden folders are skipped.
+    masks by file name and is not a class; hidden folders are skipped. A tree that is already
+    split (``train/``, ``val/``, ``test/``, each with class folders) is pooled by class name and
+    split again by seed, stratified, like any other.
     """
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist or is not a directory")
-    class_dirs = sorted(
-        d for d in root.iterdir() if d.is_dir() and d.name not in MASK_DIRS and d.name[0] != "."
-    )
     paths, labels, masks, classes = [], [], [], []
-    for d in class_dirs:
-        files = _image_files(d)
+    for name, folders in _class_dirs(root).items():
+        files = [(d, f) for d in folders for f in _image_files(d)]
         if not files:
             continue
         label = len(classes)
-        classes.append(d.name)
-        for f in files:
+        classes.append(name)
+        for d, f in files:
             paths.append(f)
             labels.append(label)
-            mask = root / "masks" / d.name / f.relative_to(d)
+            mask = root / "masks" / name / f.relative_to(d)
             masks.append(mask if mask.is_file() else None)
     if len(classes) < 2:
+        hint = ""
+        if classes and (root / classes[0]).is_dir():
+            inner = [d for d in _sub_dirs(root / classes[0]) if _image_files(d)]
+            if len(inner) >= 2:
+                hint = f"; did you mean {root / classes[0]} (its sub-folders hold the images)?"
         raise DataError(
             f"image folder {root} has {len(classes)} class folder(s) with images; "
-            "need at least 2 (layout: ROOT/<class>/*.png|jpg|bmp)"
+            f"need at least 2 (layout: ROOT/<class>/*.png|jpg|bmp){hint}"
         )
     found = ImageSet(paths, labels, classes, masks, root)
     small = {c: n for c, n in found.counts().items() if n < min_per_class}

@@ -54,6 +54,28 @@ def test_scan_bad_folders_raise(tmp_path, make):
         scan_image_folder(make(tmp_path))
 
 
+def test_scan_pools_a_pre_split_tree_by_class(tmp_path):
+    for split, n in (("train", 3), ("valid", 1), ("test", 2)):
+        for cls in ("Crazing", "Patches"):
+            for i in range(n):
+                _png(tmp_path / split / cls / f"{split}_{i}.bmp")
+    found = scan_image_folder(tmp_path)
+    assert found.classes == ["Crazing", "Patches"]
+    assert found.counts() == {"Crazing": 6, "Patches": 6}
+    assert {p.parent.parent.name for p in found.paths} == {"train", "valid", "test"}
+
+
+def test_scan_points_at_the_folder_that_holds_the_classes(tmp_path):
+    # NEU-DET's layout: train/images/<class>/*.jpg beside train/annotations/*.xml
+    for cls in ("crazing", "scratches"):
+        _png(tmp_path / "images" / cls / f"{cls}_1.jpg")
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "annotations" / "crazing_1.xml").write_text("<annotation/>")
+    with pytest.raises(DataError, match=r"did you mean .*images"):
+        scan_image_folder(tmp_path)
+    assert scan_image_folder(tmp_path / "images").classes == ["crazing", "scratches"]
+
+
 def test_mvtec_layout(tmp_path):
     cat = tmp_path / "bottle"
     _png(cat / "train" / "good" / "000.png")
