@@ -4,7 +4,9 @@ The training defaults of ``dtwin vision train`` must serve real photographs (abo
 200x200 surface photos in 6 classes), which cannot be downloaded here. This generator draws
 hot-rolled strip surfaces with defects that cover the whole frame, as in those photographs:
 crazing, inclusion, patches, pitted surface, rolled-in scale and scratches, under random
-brightness, contrast, blur and sensor noise. It is a benchmark aid, not part of ``dtwin``:
+brightness, contrast, blur and sensor noise. Like those photographs (crops chosen around a
+defect), every image shows its defect: pits, inclusions, cracks and scratches have a floor on
+their size and contrast. It is a benchmark aid, not part of ``dtwin``:
 ``benchmarks/vision_training.py`` trains on it (or on a folder of real photographs).
 
 Run: ``python benchmarks/steel_textures.py OUT [--per-class 250] [--seed 7]``
@@ -61,15 +63,15 @@ def _crazing(rng: np.random.Generator) -> np.ndarray:
     edges += np.abs(ndimage.sobel(np.sign(cells), axis=1))
     keep = _noise(rng, 6) > rng.uniform(-0.8, 0.2)
     cracks = ndimage.gaussian_filter((edges > 0) * keep * 1.0, 0.7)
-    return -rng.uniform(25, 60) * cracks
+    return -rng.uniform(35, 65) * cracks
 
 
 def _inclusion(rng: np.random.Generator) -> np.ndarray:
     # a few dark elongated islands or streaks along the rolling direction
-    n = rng.integers(1, 7)
-    spots = _blobs(rng, n, (2, 9), rng.uniform(2, 6))
+    n = rng.integers(2, 8)
+    spots = _blobs(rng, n, (3, 9), rng.uniform(2, 6))
     spots *= 0.6 + 0.4 * (_noise(rng, 1.5) > -0.5)
-    return -rng.uniform(35, 80) * ndimage.gaussian_filter(spots, 0.8)
+    return -rng.uniform(45, 85) * ndimage.gaussian_filter(spots, 0.8)
 
 
 def _patches(rng: np.random.Generator) -> np.ndarray:
@@ -82,15 +84,15 @@ def _patches(rng: np.random.Generator) -> np.ndarray:
 
 def _pitted(rng: np.random.Generator) -> np.ndarray:
     # many small dark pits, denser in one part of the frame
-    n = int(rng.integers(40, 200))
-    centre = rng.uniform(0, SIZE, 2)
-    pts = centre + rng.normal(0, rng.uniform(30, 90), (n, 2))
+    n = int(rng.integers(80, 240))
+    centre = rng.uniform(40, SIZE - 40, 2)
+    pts = centre + rng.normal(0, rng.uniform(30, 80), (n, 2))
     img = np.zeros((SIZE, SIZE))
     for y, x in pts.astype(int):
         if 0 <= y < SIZE and 0 <= x < SIZE:
             img[y, x] = rng.uniform(0.5, 1.0)
-    img = ndimage.grey_dilation(img, size=int(rng.integers(2, 5)))
-    return -rng.uniform(30, 70) * ndimage.gaussian_filter(img, 0.8)
+    img = ndimage.grey_dilation(img, size=int(rng.integers(3, 5)))
+    return -rng.uniform(45, 80) * ndimage.gaussian_filter(img, 0.8)
 
 
 def _rolled_in_scale(rng: np.random.Generator) -> np.ndarray:
@@ -110,14 +112,14 @@ def _scratches(rng: np.random.Generator) -> np.ndarray:
     for _ in range(int(rng.integers(1, 5))):
         a = base + rng.normal(0, 0.15)
         cy, cx = rng.uniform(20, SIZE - 20, 2)
-        length = rng.uniform(60, 260)
+        length = rng.uniform(90, 260)
         along = (xx - cx) * np.cos(a) + (yy - cy) * np.sin(a)
         across = -(xx - cx) * np.sin(a) + (yy - cy) * np.cos(a)
         across -= rng.uniform(-0.002, 0.002) * along**2  # a slight bend
-        width = rng.uniform(0.6, 2.0)
+        width = rng.uniform(0.9, 2.2)
         line = np.exp(-(across**2) / (2 * width**2)) * (np.abs(along) < length / 2)
         img = np.maximum(img, line * rng.uniform(0.6, 1.0))
-    return rng.uniform(30, 70) * img * (1 if rng.random() < 0.6 else -1)
+    return rng.uniform(40, 75) * img * (1 if rng.random() < 0.6 else -1)
 
 
 DEFECTS = dict(

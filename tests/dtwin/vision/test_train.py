@@ -10,7 +10,14 @@ import torch
 
 from dtwin.errors import ConfigError, VisionError
 from dtwin.vision.metrics import classification_report
-from dtwin.vision.train import TrainConfig, augment_batch, load_checkpoint, save_checkpoint, train
+from dtwin.vision.train import (
+    TrainConfig,
+    augment_batch,
+    load_checkpoint,
+    predict_arrays,
+    save_checkpoint,
+    train,
+)
 
 
 def test_model_dir_has_card_checkpoint_and_onnx(tiny_model):
@@ -44,6 +51,37 @@ def test_time_budget_shrinks_the_schedule_so_it_still_anneals(tiny_data):
     training = card["training"]
     assert training["epochs_planned"] == 1 and training["epochs_run"] == 1
     assert training["stop_reason"] == "time_limit"
+
+
+def test_plateau_cools_down_before_stopping(tiny_data):
+    # a learning rate far too high makes validation plateau; the run then anneals for
+    # patience // 2 epochs and stops, instead of stopping at full learning rate
+    config = TrainConfig(epochs=30, img_size=24, batch_size=8, seed=2, patience=4, lr=0.5)
+    training = train(tiny_data, config, progress=False).card["training"]
+    best, stale, plateau_epoch = -1.0, 0, None
+    for h in training["history"]:
+        best, stale = (h["val_accuracy"], 0) if h["val_accuracy"] >= best else (best, stale + 1)
+        if stale == config.patience:
+            plateau_epoch = h["epoch"]
+            break
+    assert plateau_epoch is not None and plateau_epoch + 2 < config.epochs
+    assert training["stop_reason"] == "early_stopping"
+    assert training["epochs_planned"] == training["epochs_run"] == plateau_epoch + 2
+
+
+def test_the_last_epochs_weights_are_kept(tiny_data):
+    # not the best validation epoch's: the returned model reproduces the last epoch's val loss
+    config = TrainConfig(epochs=4, img_size=24, batch_size=8, seed=0, patience=10)
+    result = train(tiny_data, config, progress=False)
+    assert result.card["training"]["best_epoch"] < 4  # so the test tells the two rules apart
+    x, y = result.part("val")
+    norm = result.card["normalisation"]
+    probs = predict_arrays(result.model, x, norm["mean"], norm["std"])
+    val_loss = float(-np.log(probs[np.arange(len(y)), y] + 1e-9).mean())
+    losses = [h["val_loss"] for h in result.card["training"]["history"]]
+    assert len(losses) == 4 and len(set(losses)) == 4
+    assert val_loss == pytest.approx(losses[-1], rel=1e-5)
+    assert all(val_loss != pytest.approx(other, rel=1e-5) for other in losses[:-1])
 
 
 def _pickled_object(path):
