@@ -67,13 +67,19 @@ def _sub_dirs(folder: Path) -> list[Path]:
     )
 
 
+def _split_classes(split: Path) -> list[Path]:
+    """Class folders of one split: ``split/<class>``, or ``split/images/<class>`` (NEU-DET)."""
+    images = [d for d in _sub_dirs(split) if d.name.lower() == "images" and _sub_dirs(d)]
+    return _sub_dirs(images[0]) if images else _sub_dirs(split)
+
+
 def _class_dirs(root: Path) -> dict[str, list[Path]]:
     """Class name -> its folders; a pre-split tree (``train/<class>``, ...) is pooled by name."""
     tops = _sub_dirs(root)
     if tops and all(d.name.lower() in SPLIT_NAMES and _sub_dirs(d) for d in tops):
         grouped: dict[str, list[Path]] = {}
         for split in tops:
-            for d in _sub_dirs(split):
+            for d in _split_classes(split):
                 grouped.setdefault(d.name, []).append(d)
         return dict(sorted(grouped.items()))
     return {d.name: [d] for d in tops}
@@ -84,8 +90,8 @@ def scan_image_folder(root: str | Path, min_per_class: int = 1) -> ImageSet:
 
     A top-level ``masks/<class>/<name>`` folder (as written by ``generate_dataset``) supplies
     masks by file name and is not a class; hidden folders are skipped. A tree that is already
-    split (``train/``, ``val/``, ``test/``, each with class folders) is pooled by class name and
-    split again by seed, stratified, like any other.
+    split (``train/``, ``val/``, ``test/``, each with class folders, directly or under
+    ``images/`` as in NEU-DET) is pooled by class name and split again by seed, stratified.
     """
     root = Path(root)
     if not root.is_dir():

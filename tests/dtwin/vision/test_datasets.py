@@ -65,6 +65,18 @@ def test_scan_pools_a_pre_split_tree_by_class(tmp_path):
     assert {p.parent.parent.name for p in found.paths} == {"train", "valid", "test"}
 
 
+def test_scan_pools_neu_det_splits_with_images_and_annotations(tmp_path):
+    # NEU-DET's root: <split>/images/<class>/*.jpg beside <split>/annotations/*.xml
+    for split in ("train", "validation"):
+        for cls in ("crazing", "scratches"):
+            _png(tmp_path / split / "images" / cls / f"{cls}_{split}.jpg")
+        (tmp_path / split / "annotations").mkdir()
+        (tmp_path / split / "annotations" / "crazing_1.xml").write_text("<annotation/>")
+    found = scan_image_folder(tmp_path)
+    assert found.classes == ["crazing", "scratches"]
+    assert found.counts() == {"crazing": 2, "scratches": 2}
+
+
 def test_scan_points_at_the_folder_that_holds_the_classes(tmp_path):
     # NEU-DET's layout: train/images/<class>/*.jpg beside train/annotations/*.xml
     for cls in ("crazing", "scratches"):
