@@ -195,7 +195,7 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
     history: list[dict] = []
     best = -1.0
-    best_epoch, stale, stop_reason, plateau = 0, 0, "epochs", False
+    best_epoch, stale, stop_reason = 0, 0, "epochs"
     budget = config.max_minutes * 60
     bar = tqdm(range(1, config.epochs + 1), desc=f"train {config.arch}", disable=not progress)
     for epoch in bar:
@@ -241,11 +241,9 @@ def train(
             # early stopping on a plateau: rather than stop at a high learning rate (and keep
             # weights that are still moving), anneal to zero over the next patience // 2 epochs
             plan["epochs"] = min(plan["epochs"], epoch + max(1, config.patience // 2))
-            plateau = True
+            stop_reason = "early_stopping"
         if epoch >= plan["epochs"]:
-            if plateau:
-                stop_reason = "early_stopping"
-            elif plan["epochs"] < config.epochs:
+            if stop_reason == "epochs" and plan["epochs"] < config.epochs:
                 stop_reason = "time_limit"
             break
         if elapsed + mean_epoch > budget:
