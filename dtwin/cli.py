@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 
 import click
 
@@ -37,12 +38,41 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attr)
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the sub-command; a DtwinError becomes one line on stderr and exit code 2."""
+        """Run the sub-command; bad input becomes one line on stderr and exit code 2.
+
+        A ``DtwinError`` is bad input by definition; an ``OSError`` that reaches this far is a
+        file system refusal (no such folder, permission denied, no space left on device) and is
+        reported with its path and the system's own reason.
+        """
         try:
             return super().invoke(ctx)
         except DtwinError as exc:
-            click.echo(f"error: {_one_line(str(exc))}", err=True)
-            ctx.exit(2)
+            _fail(str(exc), 2)
+        except OSError as exc:
+            _fail(_describe_os_error(exc), 2)
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):  # type: ignore[override]
+        """As click's ``main``, but usage errors are one ``error: ...`` line too (exit 2)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {_one_line(message)}", err=True)
+    sys.exit(code)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    return f"{' -> '.join(names)}: {reason}" if names else reason
 
 
 def _module_exists(target: str) -> bool:

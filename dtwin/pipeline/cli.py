@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from dtwin.pipeline.runner import METRICS_FILE, run_pipeline
 from dtwin.pipeline.spec import PROFILES, load_spec
 
 PIPELINE_FILE = Path("notebooks") / "pipeline.yaml"
+# each worker is a process with its own kernel: more than two per CPU only thrashes
+MAX_WORKERS = 2 * (os.cpu_count() or 1)
 
 
 def find_pipeline_file(start: Path) -> Path:
@@ -50,8 +53,11 @@ def find_pipeline_file(start: Path) -> Path:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
-    help="Run independent notebooks in parallel on a Dask LocalCluster of N workers.",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    help=(
+        "Run independent notebooks in parallel on a Dask LocalCluster of N workers "
+        f"(at most {MAX_WORKERS}: twice this machine's CPUs)."
+    ),
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Use an existing Dask scheduler instead.")
 @click.option(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dtwin.errors import PipelineError
+from dtwin.pipeline.run_folder import METRICS_FILE, read_metrics_file
 from dtwin.pipeline.spec import PipelineSpec, Tolerance
 
 
@@ -28,17 +28,10 @@ class MetricChange:
 
 def load_run_metrics(run_dir: str | Path) -> dict[str, dict[str, Any]]:
     """The per-step metrics stored in a run folder's ``metrics.json``."""
-    path = Path(run_dir) / "metrics.json"
+    path = Path(run_dir) / METRICS_FILE
     if not path.is_file():
         raise PipelineError(f"{path}: no metrics.json here; pass a folder made by `dtwin run`")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise PipelineError(f"{path}: not valid JSON: {exc}") from exc
-    metrics = data.get("metrics") if isinstance(data, dict) else None
-    if not isinstance(metrics, dict):
-        raise PipelineError(f"{path}: field 'metrics' missing or not a mapping")
-    return metrics
+    return read_metrics_file(path)["metrics"]
 
 
 def compare_metrics(

@@ -22,9 +22,11 @@ from tqdm.auto import tqdm
 
 from dtwin.errors import ConfigError, NotebookFailed, PipelineError
 from dtwin.pipeline.recorder import ARTIFACTS_ENV, METRICS_ENV
+from dtwin.pipeline.run_folder import METRICS_FILE, merge_runs, prepare_run_dir
+from dtwin.pipeline.scheduler import check_scheduler_address
 from dtwin.pipeline.spec import PROFILES, PipelineSpec, Step, load_spec
 
-METRICS_FILE = "metrics.json"
+__all__ = ["METRICS_FILE", "RunResult", "StepResult", "default_run_dir", "run_pipeline"]
 
 
 @dataclass
@@ -83,17 +85,22 @@ def run_pipeline(
     Serial by default; with ``workers`` (a Dask LocalCluster of that many processes) or
     ``scheduler`` (an existing Dask scheduler's address, with a shared file system), independent
     steps run in parallel. A failing notebook does not raise: see ``RunResult.first_error``.
+    An existing run folder is added to, never silently overwritten (see ``run_folder``).
     """
     if profile not in PROFILES:
         raise ConfigError(f"profile {profile!r} is not valid; choices: {', '.join(PROFILES)}")
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
+    if workers is not None and scheduler is not None:
+        raise ConfigError("give --workers or --scheduler, not both")
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
     spec_path = Path(spec_path).resolve()
     spec, base = load_spec(spec_path)
     steps = _select(spec, only)
     run_dir = Path(out_dir) if out_dir else default_run_dir(base.parent, profile)
     run_dir = run_dir.resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    earlier = prepare_run_dir(run_dir, profile, _sha256(spec_path))
     result = RunResult(run_dir=run_dir, profile=profile)
     started = datetime.now(UTC)
     jobs = [_job(step, base, run_dir, profile) for step in steps]
@@ -117,7 +124,7 @@ def run_pipeline(
                 error,
             )
         )
-    _write_run_file(result, spec_path, steps, started)
+    _write_run_file(result, spec_path, steps, started, earlier)
     return result
 
 
@@ -218,8 +225,8 @@ def _run_dask(
                 dashboard_address=None,
             )
             client = Client(cluster)
-    except OSError as exc:
-        raise PipelineError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from exc
+    except (OSError, ValueError, TypeError) as exc:
+        raise PipelineError(f"--scheduler {scheduler!r}: cannot reach it: {exc}") from exc
     outcomes: dict[str, dict[str, Any]] = {}
     try:
         needs = {
@@ -264,17 +271,27 @@ def _read_metrics(path: Path) -> dict[str, Any]:
         raise PipelineError(f"{path}: metrics file is not valid JSON: {exc}") from exc
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _write_run_file(
-    result: RunResult, spec_path: Path, steps: list[Step], started: datetime
+    result: RunResult,
+    spec_path: Path,
+    steps: list[Step],
+    started: datetime,
+    earlier: dict[str, Any] | None,
 ) -> None:
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    commit = _git_commit(spec_path.parent)
     run = {
         "profile": result.profile,
         "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished": finished,
         "status": "ok" if result.ok and len(result.steps) == len(steps) else "failed",
         "pipeline_file": str(spec_path),
-        "pipeline_sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest(),
-        "git_commit": _git_commit(spec_path.parent),
+        "pipeline_sha256": _sha256(spec_path),
+        "git_commit": commit,
         "python": platform.python_version(),
         "steps": {
             s.name: {
@@ -282,15 +299,19 @@ def _write_run_file(
                 "seconds": round(s.seconds, 2),
                 "status": "ok" if s.ok else "failed",
                 "error": str(s.error) if s.error else None,
+                "finished": finished,
+                "git_commit": commit,
             }
             for s in result.steps
         },
         "not_run": [s.name for s in steps if s.name not in {r.name for r in result.steps}],
     }
-    payload = {"run": run, "metrics": result.metrics}
-    (result.run_dir / METRICS_FILE).write_text(
-        json.dumps(payload, indent=2, sort_keys=True), encoding="utf-8"
-    )
+    payload = merge_runs(earlier, run, result.metrics)
+    # write beside, then rename: a crash or a full disk never leaves half a metrics.json
+    target = result.run_dir / METRICS_FILE
+    partial = target.with_name(f".{METRICS_FILE}.partial")
+    partial.write_text(json.dumps(payload, indent=2, sort_keys=True), encoding="utf-8")
+    partial.replace(target)
 
 
 def _git_commit(folder: Path) -> str | None:
