@@ -93,6 +93,41 @@ def test_core_never_imports_ui_code():
     assert offenders == []
 
 
+ENGINES = {"sim", "schedule", "vision", "warehouse", "health"}
+JOINERS = {"twin"}  # the only parts allowed to import several engines
+BASE = {"errors", "config", "paths", "lazy", "cli_params", "environment"}
+
+
+def _dtwin_imports(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return [n for n in names if n == "dtwin" or n.startswith("dtwin.")]
+
+
+def test_the_layering_holds():
+    """Engines never import each other, the library never imports a CLI, the base no engine."""
+    offenders = []
+    for path in sorted((ROOT / "dtwin").rglob("*.py")):
+        rel = path.relative_to(ROOT / "dtwin").with_suffix("")
+        own = rel.parts[0] if len(rel.parts) > 1 else rel.name
+        for name in _dtwin_imports(path):
+            parts = name.split(".")
+            target = parts[1] if len(parts) > 1 else ""
+            where = f"{path.relative_to(ROOT)} imports {name}"
+            if target in ENGINES and own in ENGINES and own != target:
+                offenders.append(f"{where}: engines never import each other")
+            if own in BASE and target in ENGINES | JOINERS | {"pipeline"}:
+                offenders.append(f"{where}: the base imports no engine")
+            is_cli = parts[-1] == "cli"
+            if is_cli and rel.name not in {"cli", "__main__"}:
+                offenders.append(f"{where}: only CLI modules import CLI modules")
+    assert offenders == []
+
+
 def test_ruff_is_clean():
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
