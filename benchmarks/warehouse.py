@@ -3,12 +3,17 @@
 Bars (issue 6): 30 days generated and ingested in <= 30 s, 365 days in <= 5 min, max relative
 error of gold vs truth <= 0.5%, and a re-ingest that changes no table.
 
-Run: ``python benchmarks/warehouse.py [--days 30 365] [--seed 0]``
+``--damaged-day`` (issue 14) instead generates one day, damages its production_batches.csv
+(CR-only line endings, a cp1252 dash in one row, a batch dated 2099), ingests it and prints the
+rows delivered against the rows loaded, quarantined and rejected: they must add up.
+
+Run: ``python benchmarks/warehouse.py [--days 30 365] [--seed 0] [--damaged-day]``
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -67,11 +72,88 @@ def run(days: int, seed: int) -> dict[str, float]:
         }
 
 
+def delivered_rows(path: Path) -> int:
+    """Data rows of a raw file counted independently: any line ending, headers and brackets off."""
+    lines = [x for x in re.split(rb"\r\n|\r|\n", path.read_bytes()) if x.strip()]
+    if path.suffix == ".json":
+        return sum(1 for x in lines if x.strip() not in (b"[", b"]"))
+    return max(len(lines) - 1, 0)
+
+
+def damage(path: Path) -> None:
+    """CR-only endings, a cp1252 en dash in the second row, and a batch dated 2099."""
+    lines = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    future = lines[1].split(",")
+    future[0], future[3], future[4] = (
+        "B20990301-X-001",
+        "2099-03-01T10:00:00Z",
+        "2099-03-01T11:00:00Z",
+    )
+    lines.append(",".join(future))
+    cells = lines[2].split(",")
+    lines[2] = ",".join([*cells[:-1], "Ana \u2013 Silva"])
+    path.write_bytes("\r".join(lines).encode("cp1252") + b"\r")
+
+
+def damaged_day(seed: int) -> list[tuple[str, int, int, int, int, int]]:
+    """Per kind: delivered, bronze (loaded), quarantined, rejected, kept in silver."""
+    with tempfile.TemporaryDirectory(prefix="dtwin-damaged-") as tmp:
+        out, db = Path(tmp) / "plant", Path(tmp) / "warehouse.duckdb"
+        generate_raw(out, days=1, seed=seed)
+        day = next((out / "raw").iterdir())
+        damage(day / "production_batches.csv")
+        delivered = {p.stem: delivered_rows(p) for p in day.iterdir()}
+        ingest(out, db)
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            silver = {
+                "production_batches": "silver.production_batches",
+                "qc_checks": "silver.qc_checks",
+                "operator_logs": "silver.operator_logs",
+                "sensor_logs": "silver.sensor_readings",
+            }
+            rows = []
+            for kind, table in silver.items():
+                bronze, quarantined = con.execute(
+                    "SELECT sum(bronze_rows), sum(quarantined_rows) FROM bronze.ingested_files "
+                    "WHERE kind = ?",
+                    [kind],
+                ).fetchone()
+                rejected = con.execute(
+                    "SELECT count(*) FROM silver.rejected WHERE kind = ?", [kind]
+                ).fetchone()[0]
+                kept = con.execute(
+                    f"SELECT count(*) + coalesce(sum(duplicates_removed), 0) FROM {table}"
+                ).fetchone()[0]
+                rows.append((kind, delivered[kind], bronze, quarantined, rejected, kept))
+            return rows
+        finally:
+            con.close()
+
+
+def print_damaged_day(seed: int) -> None:
+    rows = damaged_day(seed)
+    print(f"{'kind':<19} {'delivered':>9} {'loaded':>7} {'quarantined':>11} {'rejected':>8} ok")
+    totals = [0, 0, 0, 0]
+    for kind, delivered, bronze, quarantined, rejected, kept in rows:
+        loaded = bronze - rejected  # in silver (duplicates included): what gold is built from
+        ok = delivered == loaded + quarantined + rejected and kept == loaded
+        print(f"{kind:<19} {delivered:>9} {loaded:>7} {quarantined:>11} {rejected:>8} {ok}")
+        for i, n in enumerate((delivered, loaded, quarantined, rejected)):
+            totals[i] += n
+    ok = totals[0] == sum(totals[1:])
+    print(f"{'all':<19} {totals[0]:>9} {totals[1]:>7} {totals[2]:>11} {totals[3]:>8} {ok}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, nargs="+", default=[30, 365])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--damaged-day", action="store_true", help="the issue-14 accounting")
     args = parser.parse_args()
+    if args.damaged_day:
+        print_damaged_day(args.seed)
+        return
     print(
         f"{'days':>5} {'rows':>8} {'gen s':>7} {'ingest s':>9} {'total s':>8} {'bar s':>6} "
         f"{'re-ingest s':>11} {'unchanged':>9} {'quarantined':>11} {'max rel err':>11} {'DB MB':>6}"

@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     "plot_kpi_trends": "dtwin.warehouse.kpi",
     "read_truth": "dtwin.warehouse.validation",
     "read_quarantine": "dtwin.warehouse.validation",
+    "read_rejected": "dtwin.warehouse.validation",
+    "rejected_counts": "dtwin.warehouse.validation",
     "load_event_log": "dtwin.warehouse.events",
 }
 

@@ -1,8 +1,11 @@
 """Bronze: raw rows as delivered, with lineage, loaded incrementally and idempotently.
 
-Every file is read as text lines by DuckDB (``read_blob``), split, parsed and checked with
-set-based SQL. Each source row lands in exactly one place: its bronze table, or
-``bronze.quarantine`` with the file, line and reason. Files already loaded are skipped.
+Every file is split into numbered lines by the raw reader (:mod:`dtwin.warehouse.rawlines`:
+any line ending, UTF-8 decoded per line), then parsed and checked with set-based SQL. Each
+source row lands in exactly one place: its bronze table (with the line as delivered in
+``_raw``), or ``bronze.quarantine`` with the file, line, reason and, for a line that is not
+text, its original bytes in ``raw_hex``. Files already loaded are skipped. Bronze checks form
+(fields, timestamps, numbers); whether a value can be true is silver's job.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from dtwin.errors import WarehouseError
-from dtwin.warehouse.generate import CSV_COLUMNS, FILE_NAMES, SENSOR_FIELDS
+from dtwin.warehouse.generate import CSV_COLUMNS, FILE_NAMES, FIRST_DAY, LAST_DAY, SENSOR_FIELDS
+from dtwin.warehouse.rawlines import RawLine, read_lines
 from dtwin.warehouse.timezones import VALID_TS_SQL, sql
 
 if TYPE_CHECKING:
@@ -33,7 +37,7 @@ META_COLUMNS = (
 )
 
 # Column checks: "text" = required, "opt" = may be empty, "ts" = timestamp with offset,
-# "int" = whole number >= 0, "num" = number or empty.
+# "int" = a number (silver checks that it is a whole count), "num" = number or empty.
 CHECKS: dict[str, dict[str, str]] = {
     "production_batches": {
         "batch_id": "text",
@@ -80,16 +84,24 @@ class SourceFile:
     size: int
 
 
+QUARANTINE_COLUMNS = "source_file, line, kind, reason, raw, load_id, loaded_at, raw_hex"
+
+
 def create_bronze(con: DuckDBPyConnection) -> None:
-    """Create the bronze schema and tables if they are missing."""
+    """Create the bronze schema and tables if they are missing (and add newer columns)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS bronze")
     for kind, checks in CHECKS.items():
         cols = ", ".join(f'"{c}" VARCHAR' for c in checks)
-        con.execute(f"CREATE TABLE IF NOT EXISTS bronze.{kind} ({cols}, {META_COLUMNS})")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS bronze.{kind} ({cols}, {META_COLUMNS}, _raw VARCHAR)"
+        )
+        con.execute(f"ALTER TABLE bronze.{kind} ADD COLUMN IF NOT EXISTS _raw VARCHAR")
     con.execute(
         "CREATE TABLE IF NOT EXISTS bronze.quarantine (source_file VARCHAR, line INTEGER, "
-        "kind VARCHAR, reason VARCHAR, raw VARCHAR, load_id INTEGER, loaded_at TIMESTAMP)"
+        "kind VARCHAR, reason VARCHAR, raw VARCHAR, load_id INTEGER, loaded_at TIMESTAMP, "
+        "raw_hex VARCHAR)"
     )
+    con.execute("ALTER TABLE bronze.quarantine ADD COLUMN IF NOT EXISTS raw_hex VARCHAR")
     con.execute(
         "CREATE TABLE IF NOT EXISTS bronze.ingested_files (source_file VARCHAR PRIMARY KEY, "
         "kind VARCHAR, file_date DATE, md5 VARCHAR, bytes BIGINT, source_rows INTEGER, "
@@ -97,27 +109,66 @@ def create_bronze(con: DuckDBPyConnection) -> None:
     )
 
 
+def expected_columns() -> dict[str, tuple[str, ...]]:
+    """The columns of every bronze table, by ``bronze.<name>``."""
+    meta = tuple(part.split()[0] for part in META_COLUMNS.split(", "))
+    tables = {f"bronze.{kind}": (*checks, *meta, "_raw") for kind, checks in CHECKS.items()}
+    tables["bronze.quarantine"] = tuple(QUARANTINE_COLUMNS.split(", "))
+    tables["bronze.ingested_files"] = (
+        "source_file", "kind", "file_date", "md5", "bytes", "source_rows", "bronze_rows",
+        "quarantined_rows", "load_id", "loaded_at",
+    )  # fmt: skip
+    return tables
+
+
 def discover(out: Path) -> list[SourceFile]:
-    """List the files under ``OUT/raw`` with their kind, day and content hash."""
+    """List the files under ``OUT/raw`` with their kind, day and content hash.
+
+    A folder named like a day (``YYYY-MM-DD``) must be a valid day in the supported range;
+    otherwise nothing is loaded and the error names every such folder.
+    """
     raw = out / "raw"
     if not raw.is_dir():
         raise WarehouseError(f"{raw}: no raw/ folder; run `dtwin data generate {out}` first")
+    paths = sorted(p for p in raw.rglob("*") if p.is_file())
+    days, problems = {}, {}
+    for folder in sorted({p.parent for p in paths}):
+        days[folder], problem = _folder_day(folder.name)
+        if problem:
+            problems[folder] = problem
+    if problems:
+        listed = "; ".join(f"{folder}: {why}" for folder, why in problems.items())
+        raise WarehouseError(
+            f"{listed}; day folders under {raw} are named YYYY-MM-DD, from "
+            f"{FIRST_DAY} to {LAST_DAY} (rename or move the folder)"
+        )
     found = []
-    for path in sorted(p for p in raw.rglob("*") if p.is_file()):
+    for path in paths:
         data = path.read_bytes()
-        folder = path.parent.name
-        file_date = date.fromisoformat(folder) if _DATE_RE.match(folder) else None
         found.append(
             SourceFile(
                 path=path,
                 source_file=path.relative_to(out).as_posix(),
                 kind=KIND_OF_FILE.get(path.name, "unknown"),
-                file_date=file_date,
+                file_date=days[path.parent],
                 md5=hashlib.md5(data).hexdigest(),
                 size=len(data),
             )
         )
     return found
+
+
+def _folder_day(name: str) -> tuple[date | None, str | None]:
+    """The day a folder stands for (None if not named like one) and what is wrong with it."""
+    if not _DATE_RE.match(name):
+        return None, None
+    try:
+        day = date.fromisoformat(name)
+    except ValueError as exc:
+        return None, f"folder name {name!r} is not a valid day ({exc})"
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return None, f"day {name} is outside the supported range"
+    return day, None
 
 
 def new_files(con: DuckDBPyConnection, found: list[SourceFile]) -> list[SourceFile]:
@@ -145,123 +196,143 @@ def load_files(
         return
     meta = pd.DataFrame(
         {
-            "path": [str(f.path) for f in files],
             "source_file": [f.source_file for f in files],
             "kind": [f.kind for f in files],
-            "file_date": [f.file_date for f in files],
+            "file_date": [f.file_date.isoformat() if f.file_date else None for f in files],
             "md5": [f.md5 for f in files],
             "bytes": [f.size for f in files],
         }
     )
     con.register("_stage_meta", meta)
     try:
-        _stage_lines(con, [str(f.path) for f in files])
+        _stage_rows(con, files)
         params = [load_id, loaded_at]
-        _quarantine_files(con, params)
-        for kind in KINDS:
-            _load_kind(con, kind, params)
         con.execute(
-            """
-            INSERT INTO bronze.ingested_files
-            SELECT m.source_file, m.kind, CAST(m.file_date AS DATE), m.md5, m.bytes,
-                   (SELECT count(*) FROM _stage_rows r WHERE r.source_file = m.source_file),
-                   0, 0, ?, ?
-            FROM _stage_meta m
-            """,
+            f"INSERT INTO bronze.quarantine ({QUARANTINE_COLUMNS}) "
+            "SELECT source_file, line, kind, problem, raw, ?, ?, raw_hex "
+            "FROM _stage_rows WHERE problem IS NOT NULL",
             params,
         )
         for kind in KINDS:
-            con.execute(
-                f"""
-                UPDATE bronze.ingested_files f SET bronze_rows = c.n
-                FROM (SELECT _source_file, count(*) AS n FROM bronze.{kind}
-                      WHERE _load_id = ? GROUP BY _source_file) c
-                WHERE f.source_file = c._source_file AND f.load_id = ?
-                """,
-                [load_id, load_id],
-            )
-        con.execute(
-            """
-            UPDATE bronze.ingested_files f SET quarantined_rows = c.n
-            FROM (SELECT source_file, count(*) AS n FROM bronze.quarantine
-                  WHERE load_id = ? GROUP BY source_file) c
-            WHERE f.source_file = c.source_file AND f.load_id = ?
-            """,
-            [load_id, load_id],
-        )
+            _load_kind(con, kind, params)
+        _record_files(con, params)
     finally:
         with contextlib.suppress(Exception):  # an aborted transaction refuses; the error wins
             con.unregister("_stage_meta")
 
 
-def _stage_lines(con: DuckDBPyConnection, paths: list[str]) -> None:
-    """Split the staged files into numbered text lines; keep only source rows."""
+def _record_files(con: DuckDBPyConnection, params: list[object]) -> None:
+    """Add the files to ``bronze.ingested_files`` with their source, bronze and quarantine rows."""
+    load_id = params[0]
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _stage_text AS
-        SELECT m.source_file, m.kind, CAST(m.file_date AS DATE) AS file_date,
-               regexp_replace(try(decode(b.content)), '^' || chr(65279), '') AS text
-        FROM read_blob(?) b
-        JOIN _stage_meta m ON m.path = b.filename
-        """,
-        [paths],
-    )
-    # A source row is a non-blank line that is not a CSV header or a JSON array bracket.
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _stage_rows AS
-        WITH lines AS (
-            SELECT source_file, kind, file_date,
-                   unnest(string_split(replace(text, chr(13), ''), chr(10))) AS raw,
-                   generate_subscripts(string_split(replace(text, chr(13), ''), chr(10)), 1)
-                       AS line
-            FROM _stage_text WHERE text IS NOT NULL
-        )
-        SELECT * FROM lines
-        WHERE trim(raw) <> ''
-          AND NOT (kind = 'sensor_logs' AND trim(raw) IN ('[', ']'))
-          AND NOT (kind NOT IN ('sensor_logs', 'unknown') AND line = 1)
-        UNION ALL
-        SELECT source_file, kind, file_date, NULL AS raw, NULL AS line
-        FROM _stage_text WHERE text IS NULL
-        """
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _stage_headers AS
-        SELECT source_file, kind,
-               split_part(replace(text, chr(13), ''), chr(10), 1) AS header
-        FROM _stage_text WHERE text IS NOT NULL AND kind NOT IN ('sensor_logs', 'unknown')
-        """
-    )
-
-
-def _quarantine_files(con: DuckDBPyConnection, params: list[object]) -> None:
-    """Whole-file problems: unreadable text, unknown file names, wrong CSV headers."""
-    names = ", ".join(sorted(KIND_OF_FILE))
-    con.execute(
-        f"""
-        INSERT INTO bronze.quarantine
-        SELECT r.source_file, r.line, r.kind,
-               CASE WHEN r.raw IS NULL THEN 'file is not UTF-8 text'
-                    ELSE 'unknown file name; expected one of: {names}' END,
-               r.raw, ?, ?
-        FROM _stage_rows r WHERE r.raw IS NULL OR r.kind = 'unknown'
+        INSERT INTO bronze.ingested_files
+        SELECT m.source_file, m.kind, CAST(m.file_date AS DATE), m.md5, m.bytes,
+               (SELECT count(*) FROM _stage_rows r WHERE r.source_file = m.source_file),
+               0, 0, ?, ?
+        FROM _stage_meta m
         """,
         params,
     )
-    for kind, columns in CSV_COLUMNS.items():
-        expected = ",".join(columns)
+    for kind in KINDS:
+        con.execute(
+            f"""
+            UPDATE bronze.ingested_files f SET bronze_rows = c.n
+            FROM (SELECT _source_file, count(*) AS n FROM bronze.{kind}
+                  WHERE _load_id = ? GROUP BY _source_file) c
+            WHERE f.source_file = c._source_file AND f.load_id = ?
+            """,
+            [load_id, load_id],
+        )
+    con.execute(
+        """
+        UPDATE bronze.ingested_files f SET quarantined_rows = c.n
+        FROM (SELECT source_file, count(*) AS n FROM bronze.quarantine
+              WHERE load_id = ? GROUP BY source_file) c
+        WHERE f.source_file = c.source_file AND f.load_id = ?
+        """,
+        [load_id, load_id],
+    )
+
+
+def _stage_rows(con: DuckDBPyConnection, files: list[SourceFile]) -> None:
+    """Read the files into ``_stage_rows``: one row per source row, with any problem found."""
+    records = [row for item in files for row in file_rows(item)]
+    frame = pd.DataFrame(
+        records, columns=["source_file", "kind", "file_date", "line", "raw", "raw_hex", "problem"]
+    )
+    con.register("_stage_frame", frame)
+    try:
         con.execute(
             """
-            INSERT INTO bronze.quarantine
-            SELECT r.source_file, r.line, r.kind,
-                   'file header ' || h.header || ' is not the expected ' || ?, r.raw, ?, ?
-            FROM _stage_rows r JOIN _stage_headers h USING (source_file)
-            WHERE r.kind = ? AND r.raw IS NOT NULL AND trim(h.header) <> ?
-            """,
-            [expected, *params, kind, expected],
+            CREATE OR REPLACE TEMP TABLE _stage_rows AS
+            SELECT CAST(source_file AS VARCHAR) AS source_file, CAST(kind AS VARCHAR) AS kind,
+                   CAST(file_date AS DATE) AS file_date, CAST(line AS INTEGER) AS line,
+                   CAST(raw AS VARCHAR) AS raw, CAST(raw_hex AS VARCHAR) AS raw_hex,
+                   CAST(problem AS VARCHAR) AS problem
+            FROM _stage_frame
+            """
         )
+    finally:
+        with contextlib.suppress(Exception):
+            con.unregister("_stage_frame")
+
+
+def file_rows(item: SourceFile) -> list[tuple[object, ...]]:
+    """The source rows of one file: every non-blank line except a correct CSV header and the
+    brackets of a JSON array, as (source_file, kind, file_date, line, raw, raw_hex, problem).
+
+    Whole-file problems (an unknown file name, a wrong CSV header) are the problem of every
+    row of the file, the header line included, so the rows stay counted and visible.
+    """
+    lines = [ln for ln in read_lines(item.path) if ln.text.strip()]
+    if item.kind == "sensor_logs":
+        lines = [ln for ln in lines if ln.text.strip() not in ("[", "]")]
+    file_problem = None
+    header = ",".join(CSV_COLUMNS.get(item.kind, ()))
+    if item.kind == "unknown":
+        file_problem = f"unknown file name; expected one of: {', '.join(sorted(KIND_OF_FILE))}"
+    elif header and lines:
+        if lines[0].problem is None and lines[0].text.strip() == header:
+            lines = lines[1:]
+        else:
+            file_problem = _header_problem(lines[0].text, header)
+    day = item.file_date.isoformat() if item.file_date else None
+    return [
+        (
+            item.source_file,
+            item.kind,
+            day,
+            ln.line,
+            ln.text,
+            ln.raw_hex,
+            _row_problem(ln, file_problem, header, item.kind),
+        )
+        for ln in lines
+    ]
+
+
+def _row_problem(ln: RawLine, file_problem: str | None, header: str, kind: str) -> str | None:
+    if kind == "unknown":
+        return file_problem
+    if ln.problem or file_problem:
+        return ln.problem or file_problem
+    if header and ln.text.lstrip("\ufeff").strip() == header:
+        return "line repeats the file header (files joined together?)"
+    return None
+
+
+def _header_problem(found: str, expected: str) -> str:
+    found = found.strip()
+    hint = ""
+    for name, sep in (("';'", ";"), ("tabs", "\t"), ("'|'", "|")):
+        if sep in found and "," not in found:
+            hint = f" (fields separated by {name}; expected ',')"
+            break
+    else:
+        if found.count(",") == expected.count(",") and expected.split(",")[0] not in found:
+            hint = " (the header line is missing? the first line looks like data)"
+    return f"file header {found} is not the expected {expected}{hint}"
 
 
 def _check_sql(column: str, value: str, check: str, json_mode: bool) -> str | None:
@@ -276,9 +347,10 @@ def _check_sql(column: str, value: str, check: str, json_mode: bool) -> str | No
             "' is not a timestamp like 2026-01-05T09:30:00Z or 2026-01-05T10:30:00+01:00' END"
         )
     if check == "int":
+        # try_cast to BIGINT would round 5.5 to 6: silver checks that the number is whole.
         return (
-            f"CASE WHEN try_cast({value} AS BIGINT) IS NULL OR try_cast({value} AS BIGINT) < 0 "
-            f"THEN '{column} ' || {shown} || ' is not a whole number >= 0' END"
+            f"CASE WHEN try_cast({value} AS DOUBLE) IS NULL "
+            f"THEN '{column} ' || {shown} || ' is not a number (a count is expected)' END"
         )
     if check == "num":
         if json_mode:
@@ -303,16 +375,18 @@ def _load_kind(con: DuckDBPyConnection, kind: str, params: list[object]) -> None
         parsed = f"""
             SELECT *, CASE WHEN json_valid({body}) AND json_type({body}) = 'OBJECT'
                            THEN CAST({body} AS JSON) END AS j
-            FROM _stage_rows WHERE kind = 'sensor_logs' AND raw IS NOT NULL
+            FROM _stage_rows WHERE kind = 'sensor_logs' AND problem IS NULL
         """
         values = {c: f"nullif(j->>'$.{c}', '')" for c in columns}
-        structure = "CASE WHEN j IS NULL THEN 'line is not a JSON object' END"
+        structure = (
+            f"CASE WHEN j IS NULL AND json_valid({body}) AND json_type({body}) = 'ARRAY' "
+            "THEN 'line is a whole JSON array; sensor files hold one JSON object per line' "
+            "WHEN j IS NULL THEN 'line is not a JSON object' END"
+        )
     else:
         parsed = f"""
             SELECT r.*, regexp_extract_all(r.raw || ',', '{_CELL_RE}', 1) AS cells
-            FROM _stage_rows r JOIN _stage_headers h USING (source_file)
-            WHERE r.kind = '{kind}' AND r.raw IS NOT NULL
-              AND trim(h.header) = '{",".join(columns)}'
+            FROM _stage_rows r WHERE r.kind = '{kind}' AND r.problem IS NULL
         """
         values = {
             c: (
@@ -331,12 +405,6 @@ def _load_kind(con: DuckDBPyConnection, kind: str, params: list[object]) -> None
     reasons = [structure] + [
         r for c in columns if (r := _check_sql(c, values[c], checks[c], json_mode)) is not None
     ]
-    if kind == "qc_checks":
-        reasons.append(
-            f"CASE WHEN try_cast({values['defective_units']} AS BIGINT) > "
-            f"try_cast({values['inspected_units']} AS BIGINT) "
-            "THEN 'defective_units exceeds inspected_units' END"
-        )
     # The structure check must win: field checks on a broken row would only add noise.
     reason = f"coalesce({', '.join(reasons)})"
     select_values = ", ".join(
@@ -353,16 +421,17 @@ def _load_kind(con: DuckDBPyConnection, kind: str, params: list[object]) -> None
     quoted = ", ".join(f'"{c}"' for c in columns)
     con.execute(
         f"""
-        INSERT INTO bronze.{kind}
-        SELECT {quoted}, source_file, line, file_date, ?, md5(raw), ?
+        INSERT INTO bronze.{kind} ({quoted}, _source_file, _line, _file_date, _loaded_at,
+                                   _row_hash, _load_id, _raw)
+        SELECT {quoted}, source_file, line, file_date, ?, md5(raw), ?, raw
         FROM _stage_checked WHERE reason IS NULL ORDER BY source_file, line
         """,
         [params[1], params[0]],
     )
     con.execute(
         f"""
-        INSERT INTO bronze.quarantine
-        SELECT source_file, line, '{kind}', reason, raw, ?, ?
+        INSERT INTO bronze.quarantine ({QUARANTINE_COLUMNS})
+        SELECT source_file, line, '{kind}', reason, raw, ?, ?, NULL
         FROM _stage_checked WHERE reason IS NOT NULL
         """,
         params,

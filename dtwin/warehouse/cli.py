@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from dtwin.cli_params import SEED, FiniteFloat
+from dtwin.warehouse.generate import MAX_DAYS
+
 
 @click.group("data")
 def data() -> None:
@@ -15,9 +18,9 @@ def data() -> None:
 
 @data.command("generate")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--days", type=click.IntRange(1, 3660), default=30, show_default=True)
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=30, show_default=True)
 @click.option("--start", default="2026-01-01", show_default=True, help="First day (YYYY-MM-DD).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (0 to 2**31-1).")
 @click.option(
     "--rate",
     "rates",
@@ -52,7 +55,8 @@ def ingest_command(out: Path, db_path: Path) -> None:
     click.echo(
         f"{result.files_loaded} new of {result.files_found} files, {result.rows_loaded} rows to "
         f"bronze, {result.rows_quarantined} quarantined, "
-        f"gold {'rebuilt' if result.rebuilt else 'unchanged'} ({result.seconds:.1f} s)"
+        f"gold {'rebuilt' if result.rebuilt else 'unchanged'} ({result.seconds:.1f} s); "
+        f"silver.rejected holds {result.rows_rejected} implausible rows"
     )
 
 
@@ -65,7 +69,13 @@ def ingest_command(out: Path, db_path: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="The generated folder (holding ground_truth/).",
 )
-@click.option("--tolerance", type=float, default=0.005, show_default=True)
+@click.option(
+    "--tolerance",
+    type=FiniteFloat(min=0),
+    default=0.005,
+    show_default=True,
+    help="Largest relative error of gold against the truth that passes (>= 0).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def validate_command(
@@ -83,5 +93,8 @@ def validate_command(
             click.echo(f"  {metric:<22} {error:.5f}")
         click.echo("data quality:")
         click.echo(report.quality.to_string(index=False))
+        click.echo(f"rejected rows (implausible, kept out of gold): {report.rejected_rows}")
+        for row in report.rejected.itertuples(index=False):
+            click.echo(f"  {row.kind:<19} {row.rule:<28} {row.rows:>6}  e.g. {row.example}")
     if not report.passed:
         ctx.exit(1)

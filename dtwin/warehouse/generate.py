@@ -37,6 +37,10 @@ SLOTS_PER_DAY = 96
 FIRST_START_MIN = 10  # first batch of a day starts at 00:10 UTC
 LAST_END_MIN = 1430  # the last batch ends by 23:50 UTC
 FIRMWARE_EVERY_DAYS = 45
+# The days a plant history may cover (generated, or named by a raw/YYYY-MM-DD folder).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+MAX_DAYS = 3660
 
 BATCH_COLUMNS = (
     "batch_id",
@@ -221,8 +225,9 @@ def generate_raw(
     """
     rates_model = _rates(chaos, rates)
     start_date = _start_date(start)
-    if not isinstance(days, int) or days < 1 or days > 3660:
-        raise WarehouseError(f"days: {days!r} is not a whole number of days in 1..3660")
+    _check_days(days, start_date)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31 - 1:
+        raise WarehouseError(f"seed: {seed!r} is not a whole number in 0..{2**31 - 1}")
     out = Path(out)
     raw_dir, truth_dir = out / "raw", out / "ground_truth"
     for folder in (raw_dir, truth_dir):
@@ -289,13 +294,29 @@ def _rates(chaos: ChaosRates | dict[str, Any] | None, rates: dict[str, Any]) -> 
 
 def _start_date(start: date | str) -> date:
     if isinstance(start, datetime):
-        return start.date()
-    if isinstance(start, date):
-        return start
-    try:
-        return date.fromisoformat(str(start))
-    except ValueError as exc:
-        raise WarehouseError(f"start: {start!r} is not a date like 2026-01-01") from exc
+        day = start.date()
+    elif isinstance(start, date):
+        day = start
+    else:
+        try:
+            day = date.fromisoformat(str(start))
+        except ValueError as exc:
+            raise WarehouseError(f"start: {start!r} is not a date like 2026-01-01") from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise WarehouseError(f"start: {day} is outside the supported days {FIRST_DAY}..{LAST_DAY}")
+    return day
+
+
+def _check_days(days: object, start: date) -> None:
+    """Refuse a day count that is not whole, or that runs past LAST_DAY (before any write)."""
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
+        raise WarehouseError(f"days: {days!r} is not a whole number of days in 1..{MAX_DAYS}")
+    if (LAST_DAY - start).days + 1 < days:
+        last = (LAST_DAY - start).days + 1
+        raise WarehouseError(
+            f"days: {days} days from {start} would run past {LAST_DAY}, the last supported "
+            f"day; at most {last} from that start"
+        )
 
 
 def _degradation(machine: Machine, day: int, rate: float) -> float:

@@ -2,12 +2,14 @@
 
 Each group of files is loaded in one transaction together with its ``bronze.ingested_files``
 rows, and silver + gold are rebuilt in one transaction, so a process killed at any point
-leaves a consistent database and the next run finishes the job.
+leaves a consistent database and the next run finishes the job. A failed write (a full disk)
+is reported as itself, never as the failed rollback that follows it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +37,13 @@ class IngestResult:
     rows_quarantined: int
     rebuilt: bool
     seconds: float
+    rows_rejected: int = 0  # rows in silver.rejected after this run (all loads, not just this)
+
+
+# Tables a database may hold before its first ingest (sim events loaded into a new file).
+_PRE_INGEST_TABLES = {"gold.fact_sim_event", "gold.build_info", "gold.sim_station_events"}
+# Columns added after the first release: an older warehouse gets them on its next ingest.
+_ADDED_COLUMNS = {"_raw", "raw_hex"}
 
 
 def connect(db_path: str | Path, read_only: bool = False) -> DuckDBPyConnection:
@@ -44,6 +53,8 @@ def connect(db_path: str | Path, read_only: bool = False) -> DuckDBPyConnection:
     db_path = Path(db_path)
     if read_only and not db_path.is_file():
         raise WarehouseError(f"{db_path}: no such warehouse; run `dtwin data ingest` first")
+    if db_path.is_dir():
+        raise WarehouseError(f"{db_path}: is a folder; --db names a DuckDB file")
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -52,6 +63,75 @@ def connect(db_path: str | Path, read_only: bool = False) -> DuckDBPyConnection:
         raise WarehouseError(f"{db_path}: cannot open as a DuckDB database: {exc}") from exc
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+def table_names(con: DuckDBPyConnection) -> set[str]:
+    """Every table and view of the open database, as ``schema.name``."""
+    rows = con.execute(
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND NOT temporary AND NOT internal "
+        "UNION SELECT schema_name || '.' || view_name FROM duckdb_views() "
+        "WHERE database_name = current_database() AND NOT temporary AND NOT internal"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def check_warehouse(con: DuckDBPyConnection, db_path: str | Path) -> None:
+    """Refuse a database that is neither new nor a dtwin warehouse with the expected tables.
+
+    Ingest never writes its schemas into somebody else's database, and a warehouse of another
+    layout is named instead of failing half-way with a DuckDB error.
+    """
+    from dtwin.warehouse.bronze import expected_columns
+
+    names = table_names(con)
+    if "bronze.ingested_files" not in names:
+        foreign = sorted(names - _PRE_INGEST_TABLES)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise WarehouseError(
+                f"{db_path}: not a dtwin warehouse: the database holds other tables ({shown}); "
+                "give --db a new file"
+            )
+        return
+    for table, wanted in expected_columns().items():
+        if table not in names:
+            continue
+        schema, name = table.split(".")
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = "
+                "current_database() AND schema_name = ? AND table_name = ?",
+                [schema, name],
+            ).fetchall()
+        }
+        missing = sorted(set(wanted) - found - _ADDED_COLUMNS)
+        if missing:
+            raise WarehouseError(
+                f"{db_path}: {table} lacks column(s) {', '.join(missing)}: the file holds "
+                "another schema, not this version's dtwin warehouse; give --db a new file"
+            )
+
+
+@contextlib.contextmanager
+def transaction(con: DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT; on any error ROLLBACK, and the original error is the one raised.
+
+    After a failed write (a full disk) DuckDB may have ended the transaction already, so
+    ROLLBACK fails too ("cannot rollback - no transaction is active"); that second error is
+    kept as a note on the first and never replaces it.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except Exception as rollback_error:  # the first error is the news, keep it
+            exc.add_note(f"rollback failed too: {rollback_error}")
+        raise
 
 
 def ingest(
@@ -72,37 +152,35 @@ def ingest(
         Called with the group number inside each bronze transaction, just before its commit
         (a hook for progress reporting and for crash tests).
     """
+    import duckdb
+
     started = datetime.now(UTC)
     out = Path(out)
     found = discover(out)
+    if days_per_transaction < 1:
+        raise WarehouseError(f"days_per_transaction: {days_per_transaction} must be at least 1")
     con = connect(db_path)
     try:
-        con.execute("BEGIN TRANSACTION")
-        create_bronze(con)
-        create_gold(con)
-        con.execute("COMMIT")
+        check_warehouse(con, db_path)
+        with transaction(con):
+            create_bronze(con)
+            create_gold(con)
         fresh = new_files(con, found)
-        loaded_at = started.replace(tzinfo=None)
-        groups = _groups(fresh, days_per_transaction)
         before = _counts(con)
-        for number, group in enumerate(tqdm(groups, desc="bronze", disable=not progress), 1):
-            load_id = con.execute(
-                "SELECT coalesce(max(load_id), 0) + 1 FROM bronze.ingested_files"
-            ).fetchone()[0]
-            con.execute("BEGIN TRANSACTION")
-            try:
-                load_files(con, group, load_id, loaded_at)
-                if on_group_loaded is not None:
-                    on_group_loaded(number)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        groups = _groups(fresh, days_per_transaction)
+        _load_groups(con, groups, started.replace(tzinfo=None), progress, on_group_loaded)
         after = _counts(con)
         rebuilt = _rebuild_if_stale(con)
-    finally:
-        con.close()
-    seconds = (datetime.now(UTC) - started).total_seconds()
+        rejected = con.execute("SELECT count(*) FROM silver.rejected").fetchone()[0]
+    except (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException) as exc:
+        with contextlib.suppress(Exception):
+            con.close()
+        raise WarehouseError(f"{db_path}: cannot write the warehouse: {exc}") from exc
+    except BaseException:
+        with contextlib.suppress(Exception):  # closing a broken connection must not mask why
+            con.close()
+        raise
+    con.close()
     return IngestResult(
         db_path=Path(db_path),
         files_found=len(found),
@@ -110,13 +188,32 @@ def ingest(
         rows_loaded=after[0] - before[0],
         rows_quarantined=after[1] - before[1],
         rebuilt=rebuilt,
-        seconds=seconds,
+        seconds=(datetime.now(UTC) - started).total_seconds(),
+        rows_rejected=int(rejected),
     )
 
 
+def _load_groups(
+    con: DuckDBPyConnection,
+    groups: list[list[SourceFile]],
+    loaded_at: datetime,
+    progress: bool,
+    on_group_loaded: Callable[[int], None] | None,
+) -> None:
+    """Load each group of files into bronze in its own transaction."""
+    # The bar is closed before an error propagates, so it never prints after the error.
+    with tqdm(groups, desc="bronze", disable=not progress) as bar:
+        for number, group in enumerate(bar, 1):
+            load_id = con.execute(
+                "SELECT coalesce(max(load_id), 0) + 1 FROM bronze.ingested_files"
+            ).fetchone()[0]
+            with transaction(con):
+                load_files(con, group, load_id, loaded_at)
+                if on_group_loaded is not None:
+                    on_group_loaded(number)
+
+
 def _groups(files: list[SourceFile], days: int) -> list[list[SourceFile]]:
-    if days < 1:
-        raise WarehouseError(f"days_per_transaction: {days} must be at least 1")
     by_day: dict[object, list[SourceFile]] = {}
     for item in files:
         by_day.setdefault(item.file_date, []).append(item)
@@ -136,10 +233,9 @@ def _rebuild_if_stale(con: DuckDBPyConnection) -> bool:
     """Rebuild silver and gold in one transaction unless they match bronze already."""
     files = con.execute("SELECT count(*) FROM bronze.ingested_files").fetchone()[0]
     built = con.execute("SELECT max(bronze_files) FROM gold.build_info").fetchone()[0]
-    if built == files:
-        return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    if built == files and "silver.rejected" in table_names(con):
+        return False  # (a warehouse built before silver.rejected existed is rebuilt once)
+    with transaction(con):
         build_silver(con)
         build_gold(con)
         con.execute("DELETE FROM gold.build_info")
@@ -147,8 +243,4 @@ def _rebuild_if_stale(con: DuckDBPyConnection) -> bool:
             "INSERT INTO gold.build_info VALUES (?, ?)",
             [files, datetime.now(UTC).replace(tzinfo=None)],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return True

@@ -1,7 +1,9 @@
 """Silver: deduplicated, typed rows with canonical ids, UTC times and handled nulls.
 
-Rebuilt from bronze by set-based SQL in the caller's transaction. Every row keeps the flags a
-data-quality report needs (copies seen, id variants, local-time offsets, lateness, imputation).
+Rebuilt from bronze by set-based SQL in the caller's transaction. Rows that parse but cannot
+be true are set aside in ``silver.rejected`` first (rules in :mod:`.plausibility`). Every row
+kept carries the flags a data-quality report needs (copies seen, id variants, local-time
+offsets, lateness, imputation).
 """
 
 from __future__ import annotations
@@ -10,6 +12,17 @@ from typing import TYPE_CHECKING
 
 from dtwin.warehouse.catalog import MACHINE_SQL, MACHINES, PRODUCT_KEY_SQL, PRODUCTS, product_key
 from dtwin.warehouse.generate import SENSOR_FIELDS, SLOT_MINUTES
+from dtwin.warehouse.plausibility import (
+    Rule,
+    batch_rules,
+    create_rejected,
+    operator_log_rules,
+    qc_rules,
+    sensor_rules,
+    set_aside,
+    verdict_columns,
+    window_columns,
+)
 from dtwin.warehouse.timezones import OFFSET_SQL, UTC_SQL, sql
 
 if TYPE_CHECKING:
@@ -31,9 +44,10 @@ def _machine(col: str) -> str:
 
 
 def build_silver(con: DuckDBPyConnection) -> None:
-    """(Re)build every silver table from bronze."""
+    """(Re)build every silver table from bronze; implausible rows go to ``silver.rejected``."""
     con.execute("CREATE SCHEMA IF NOT EXISTS silver")
     _reference_tables(con)
+    create_rejected(con)
     _batches(con)
     _qc(con)
     _operator_logs(con)
@@ -44,11 +58,14 @@ def build_silver(con: DuckDBPyConnection) -> None:
 def _reference_tables(con: DuckDBPyConnection) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE silver.machine_catalog (machine_id VARCHAR, machine_type VARCHAR, "
-        "product_id VARCHAR, ideal_cycle_s DOUBLE, firmware VARCHAR)"
+        "product_id VARCHAR, ideal_cycle_s DOUBLE, firmware VARCHAR, rated_kw DOUBLE)"
     )
     con.executemany(
-        "INSERT INTO silver.machine_catalog VALUES (?, ?, ?, ?, ?)",
-        [[m.machine_id, m.machine_type, m.product_id, m.cycle_s, m.firmware] for m in MACHINES],
+        "INSERT INTO silver.machine_catalog VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            [m.machine_id, m.machine_type, m.product_id, m.cycle_s, m.firmware, m.run_kw]
+            for m in MACHINES
+        ],
     )
     con.execute("CREATE OR REPLACE TABLE silver.product_catalog (product_id VARCHAR, name VARCHAR)")
     con.executemany(
@@ -64,28 +81,61 @@ def _reference_tables(con: DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO silver.product_aliases VALUES (?, ?)", sorted(pairs))
 
 
+def _check(con: DuckDBPyConnection, kind: str, typed: str, rules: list[Rule]) -> str:
+    """Type the bronze rows of ``kind`` with ``typed`` (a SELECT), apply the plausibility
+    rules, set the rows that break one aside and return the temp table of the checked rows."""
+    table = f"_checked_{kind}"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT *, {verdict_columns(rules)}
+        FROM ({typed})
+        """
+    )
+    set_aside(con, kind, table)
+    return table
+
+
+def _copies(key: str) -> str:
+    """Copy number and copy count of each row among the kept rows with the same key."""
+    order = "ORDER BY _file_date, _source_file, _line"
+    return (
+        f"row_number() OVER (PARTITION BY {key} {order}) AS copy_no, "
+        f"count(*) OVER (PARTITION BY {key}) AS copies"
+    )
+
+
 def _batches(con: DuckDBPyConnection) -> None:
+    checked = _check(
+        con,
+        "production_batches",
+        f"""
+        SELECT b.batch_id,
+               {_machine("b.machine_id")} AS machine_id,
+               a.product_id,
+               {_utc("b.start_time")} AS start_utc,
+               {_utc("b.end_time")} AS end_utc,
+               try_cast(b.units_produced AS DOUBLE) AS units_value,
+               b.operator,
+               b.machine_id AS machine_raw,
+               b.product AS product_raw,
+               {_offset("b.start_time")} AS start_offset_min,
+               {_offset("b.end_time")} AS end_offset_min,
+               c.ideal_cycle_s AS _ideal_cycle_s,
+               b._source_file, b._line, b._file_date, b._row_hash, b._raw,
+               {window_columns("b._file_date")}
+        FROM bronze.production_batches b
+        LEFT JOIN silver.product_aliases a ON a.key = {sql(PRODUCT_KEY_SQL, "b.product")}
+        LEFT JOIN silver.machine_catalog c ON c.machine_id = {_machine("b.machine_id")}
+        """,
+        batch_rules(),
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TABLE silver.production_batches AS
         WITH typed AS (
-            SELECT b.batch_id,
-                   {_machine("b.machine_id")} AS machine_id,
-                   a.product_id,
-                   {_utc("b.start_time")} AS start_utc,
-                   {_utc("b.end_time")} AS end_utc,
-                   CAST(b.units_produced AS INTEGER) AS units,
-                   b.operator,
-                   b.machine_id AS machine_raw,
-                   b.product AS product_raw,
-                   {_offset("b.start_time")} AS start_offset_min,
-                   {_offset("b.end_time")} AS end_offset_min,
-                   b._source_file, b._line, b._file_date, b._row_hash,
-                   row_number() OVER (PARTITION BY b.batch_id
-                                      ORDER BY b._file_date, b._source_file, b._line) AS copy_no,
-                   count(*) OVER (PARTITION BY b.batch_id) AS copies
-            FROM bronze.production_batches b
-            LEFT JOIN silver.product_aliases a ON a.key = {sql(PRODUCT_KEY_SQL, "b.product")}
+            SELECT *, CAST(units_value AS INTEGER) AS units, {_copies("batch_id")}
+            FROM {checked} WHERE _rule IS NULL
         )
         SELECT batch_id, machine_id, product_id, start_utc, end_utc,
                CAST(end_utc AS DATE) AS prod_date,
@@ -101,21 +151,29 @@ def _batches(con: DuckDBPyConnection) -> None:
 
 
 def _qc(con: DuckDBPyConnection) -> None:
+    checked = _check(
+        con,
+        "qc_checks",
+        f"""
+        SELECT q.qc_id, q.batch_id,
+               {_utc("q.checked_at")} AS checked_utc,
+               {_offset("q.checked_at")} AS checked_offset_min,
+               try_cast(q.inspected_units AS DOUBLE) AS inspected_value,
+               try_cast(q.defective_units AS DOUBLE) AS defective_value,
+               q.inspector, lower(trim(q.result)) AS result,
+               q._source_file, q._line, q._file_date, q._row_hash, q._raw,
+               {window_columns("q._file_date")}
+        FROM bronze.qc_checks q
+        """,
+        qc_rules(),
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TABLE silver.qc_checks AS
         WITH typed AS (
-            SELECT q.qc_id, q.batch_id,
-                   {_utc("q.checked_at")} AS checked_utc,
-                   {_offset("q.checked_at")} AS checked_offset_min,
-                   CAST(q.inspected_units AS INTEGER) AS inspected_units,
-                   CAST(q.defective_units AS INTEGER) AS defective_units,
-                   q.inspector, lower(trim(q.result)) AS result,
-                   q._source_file, q._line, q._file_date, q._row_hash,
-                   row_number() OVER (PARTITION BY q.qc_id
-                                      ORDER BY q._file_date, q._source_file, q._line) AS copy_no,
-                   count(*) OVER (PARTITION BY q.qc_id) AS copies
-            FROM bronze.qc_checks q
+            SELECT *, CAST(inspected_value AS INTEGER) AS inspected_units,
+                   CAST(defective_value AS INTEGER) AS defective_units, {_copies("qc_id")}
+            FROM {checked} WHERE _rule IS NULL
         )
         SELECT qc_id, batch_id, checked_utc, CAST(checked_utc AS DATE) AS checked_date,
                inspected_units, defective_units, inspector, result, checked_offset_min,
@@ -128,19 +186,25 @@ def _qc(con: DuckDBPyConnection) -> None:
 
 
 def _operator_logs(con: DuckDBPyConnection) -> None:
+    checked = _check(
+        con,
+        "operator_logs",
+        f"""
+        SELECT o.log_id, {_utc("o.timestamp")} AS ts_utc,
+               {_offset("o.timestamp")} AS offset_min,
+               {_machine("o.machine_id")} AS machine_id, o.machine_id AS machine_raw,
+               o.operator, o.event, o.detail,
+               o._source_file, o._line, o._file_date, o._row_hash, o._raw,
+               {window_columns("o._file_date")}
+        FROM bronze.operator_logs o
+        """,
+        operator_log_rules(),
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TABLE silver.operator_logs AS
         WITH typed AS (
-            SELECT o.log_id, {_utc("o.timestamp")} AS ts_utc,
-                   {_offset("o.timestamp")} AS offset_min,
-                   {_machine("o.machine_id")} AS machine_id, o.machine_id AS machine_raw,
-                   o.operator, o.event, o.detail,
-                   o._source_file, o._line, o._file_date, o._row_hash,
-                   row_number() OVER (PARTITION BY o.log_id
-                                      ORDER BY o._file_date, o._source_file, o._line) AS copy_no,
-                   count(*) OVER (PARTITION BY o.log_id) AS copies
-            FROM bronze.operator_logs o
+            SELECT *, {_copies("log_id")} FROM {checked} WHERE _rule IS NULL
         )
         SELECT log_id, ts_utc, CAST(ts_utc AS DATE) AS log_date, machine_id, operator, event,
                detail, machine_raw, offset_min,
@@ -162,6 +226,24 @@ def _interpolated(field: str) -> str:
     """
 
 
+def _checked_sensors(con: DuckDBPyConnection) -> str:
+    casts = ", ".join(f"try_cast(s.{f} AS DOUBLE) AS {f}" for f in SENSOR_FIELDS)
+    return _check(
+        con,
+        "sensor_logs",
+        f"""
+        SELECT {_machine("s.machine")} AS machine_id, s.machine AS machine_raw,
+               {_utc("s.ts")} AS ts_utc, {_offset("s.ts")} AS offset_min, {casts},
+               c.rated_kw AS _rated_kw,
+               s._source_file, s._line, s._file_date, s._row_hash, s._raw,
+               {window_columns("s._file_date")}
+        FROM bronze.sensor_logs s
+        LEFT JOIN silver.machine_catalog c ON c.machine_id = {_machine("s.machine")}
+        """,
+        sensor_rules(SENSOR_FIELDS),
+    )
+
+
 def _sensors(con: DuckDBPyConnection) -> None:
     """Readings snapped to their 15-minute slot, deduplicated, nulls flagged and filled.
 
@@ -170,7 +252,7 @@ def _sensors(con: DuckDBPyConnection) -> None:
     temperature, on pressure or on the run share from the batch records, else a linear
     interpolation in time. Other fields are interpolated in time.
     """
-    casts = ", ".join(f"try_cast(s.{f} AS DOUBLE) AS {f}" for f in SENSOR_FIELDS)
+    checked = _checked_sensors(con)
     window = (
         "(PARTITION BY machine_id ORDER BY slot_start ROWS BETWEEN UNBOUNDED PRECEDING "
         "AND 1 PRECEDING)"
@@ -222,10 +304,8 @@ def _sensors(con: DuckDBPyConnection) -> None:
         f"""
         CREATE OR REPLACE TABLE silver.sensor_readings AS
         WITH typed AS (
-            SELECT {_machine("s.machine")} AS machine_id, s.machine AS machine_raw,
-                   {_utc("s.ts")} AS ts_utc, {_offset("s.ts")} AS offset_min, {casts},
-                   s._source_file, s._line, s._file_date, s._row_hash
-            FROM bronze.sensor_logs s
+            SELECT * EXCLUDE (_raw, _window_lo, _window_end, _rule, _reason)
+            FROM {checked} WHERE _rule IS NULL
         ), slotted AS (
             SELECT *, time_bucket(INTERVAL {SLOT_MINUTES} MINUTE, ts_utc) AS slot_start,
                    row_number() OVER (PARTITION BY machine_id,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,12 @@ class ValidationReport:
     comparisons: pd.DataFrame  # date, level, key, metric, truth, gold, abs_error, rel_error
     quality: pd.DataFrame  # check, table, rows, share
     tolerance: float = DEFAULT_TOLERANCE
+    rejected: pd.DataFrame = dataclasses.field(default_factory=lambda: _no_rejected())
+
+    @property
+    def rejected_rows(self) -> int:
+        """How many rows silver set aside as implausible (they are not in gold)."""
+        return int(self.rejected["rows"].sum()) if not self.rejected.empty else 0
 
     @property
     def max_rel_error(self) -> float:
@@ -57,14 +65,14 @@ class ValidationReport:
         return bool(self.max_rel_error <= self.tolerance)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary."""
+        """A JSON-ready summary (strict JSON: a figure that is not finite becomes null)."""
         worst = self.comparisons.sort_values("rel_error", ascending=False).head(1)
         worst_row = (
             {k: (str(v) if k == "date" else v) for k, v in worst.iloc[0].to_dict().items()}
             if not worst.empty
             else None
         )
-        return {
+        summary = {
             "max_rel_error": self.max_rel_error,
             "per_metric": self.per_metric,
             "per_level_metric": self.per_level_metric,
@@ -76,7 +84,26 @@ class ValidationReport:
             "quality": {
                 f"{r.check}:{r.table}": int(r.rows) for r in self.quality.itertuples(index=False)
             },
+            "rejected_rows": self.rejected_rows,
+            "rejected": {
+                f"{r.kind}:{r.rule}": int(r.rows) for r in self.rejected.itertuples(index=False)
+            },
         }
+        return _finite_or_none(summary)
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _no_rejected() -> pd.DataFrame:
+    return pd.DataFrame({"kind": [], "rule": [], "rows": [], "example": []}).astype(
+        {"rows": "int64"}
+    )
 
 
 def read_truth(out: str | Path) -> pd.DataFrame:
@@ -146,30 +173,72 @@ def validate(
     """Compare the gold layer of ``db_path`` with the ground truth generated into ``raw_dir``."""
     from dtwin.warehouse.loading import connect
 
+    if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0):
+        raise WarehouseError(f"tolerance: {tolerance!r} is not a finite number >= 0")
     truth = read_truth(raw_dir)
     con = connect(db_path, read_only=True)
     try:
         _require_gold(con, db_path)
         gold = read_gold(con)
         quality = quality_report(con)
+        rejected = rejected_counts(con)
     finally:
         con.close()
-    return ValidationReport(compare(truth, gold), quality, tolerance)
+    return ValidationReport(compare(truth, gold), quality, tolerance, rejected)
 
 
 def _require_gold(con: DuckDBPyConnection, db_path: str | Path) -> None:
-    names = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'gold'"
-        ).fetchall()
-    }
-    if "kpi_machine_daily" not in names:
+    from dtwin.warehouse.loading import check_warehouse, table_names
+
+    check_warehouse(con, db_path)
+    needed = {"bronze.ingested_files", "gold.kpi_machine_daily", "silver.sensor_readings"}
+    if not needed <= table_names(con):
         raise WarehouseError(f"{db_path}: no gold layer; run `dtwin data ingest` into it first")
 
 
+def rejected_counts(con_or_path: DuckDBPyConnection | str | Path) -> pd.DataFrame:
+    """How many rows silver set aside as implausible, per file kind and rule.
+
+    Returns a DataFrame with columns ``kind, rule, rows, example`` (one reason of that group),
+    most rows first; empty when nothing was rejected. Takes a database path or connection.
+    """
+    if isinstance(con_or_path, (str, Path)):
+        from dtwin.warehouse.loading import connect
+
+        con = connect(con_or_path, read_only=True)
+        try:
+            return rejected_counts(con)
+        finally:
+            con.close()
+    from dtwin.warehouse.loading import table_names
+
+    if "silver.rejected" not in table_names(con_or_path):
+        return _no_rejected()  # built before silver.rejected existed: the next ingest adds it
+    frame = con_or_path.execute(
+        "SELECT kind, rule, count(*) AS rows, min(reason) AS example FROM silver.rejected "
+        "GROUP BY kind, rule ORDER BY rows DESC, kind, rule"
+    ).df()
+    return frame.astype({"rows": "int64"})
+
+
+def read_rejected(db_path: str | Path, limit: int = 20) -> pd.DataFrame:
+    """The first ``limit`` rejected rows: source_file, line, kind, rule, reason, raw."""
+    from dtwin.warehouse.loading import connect
+
+    con = connect(db_path, read_only=True)
+    try:
+        return con.execute(
+            "SELECT source_file, line, kind, rule, reason, raw FROM silver.rejected "
+            "ORDER BY source_file, line LIMIT ?",
+            [int(limit)],
+        ).df()
+    finally:
+        con.close()
+
+
 def quality_report(con_or_path: DuckDBPyConnection | str | Path) -> pd.DataFrame:
-    """What the pipeline found and fixed: nulls, duplicates, variants, late and quarantined rows.
+    """What the pipeline found and fixed: nulls, duplicates, variants, late, quarantined rows
+    (bronze could not parse them) and rejected rows (silver found them implausible).
 
     Returns a DataFrame with columns ``check, table, rows, share`` (share of that table's rows).
     """
@@ -203,7 +272,10 @@ def quality_report(con_or_path: DuckDBPyConnection | str | Path) -> pd.DataFrame
         rows.append(("source_rows", kind, int(source), int(source)))
         rows.append(("bronze_rows", kind, int(bronze), int(source)))
         rows.append(("quarantined_rows", kind, int(quarantined), int(source)))
+    rejected = rejected_counts(con).groupby("kind")["rows"].sum().to_dict()
+    bronze_rows = {kind: int(b) for kind, _, b, _ in files}
     for kind, table in silver.items():
+        rows.append(("rejected_rows", kind, int(rejected.get(kind, 0)), bronze_rows.get(kind, 0)))
         total = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
         rows.append(("silver_rows", kind, total, total))
         add("duplicates_removed", kind, f"SELECT sum(duplicates_removed) FROM {table}", total)
@@ -289,13 +361,13 @@ def quality_report(con_or_path: DuckDBPyConnection | str | Path) -> pd.DataFrame
 
 
 def read_quarantine(db_path: str | Path, limit: int = 20) -> pd.DataFrame:
-    """The first ``limit`` quarantined rows: source_file, line, kind, reason, raw."""
+    """The first ``limit`` quarantined rows: source_file, line, kind, reason, raw, raw_hex."""
     from dtwin.warehouse.loading import connect
 
     con = connect(db_path, read_only=True)
     try:
         return con.execute(
-            "SELECT source_file, line, kind, reason, raw FROM bronze.quarantine "
+            "SELECT * EXCLUDE (load_id, loaded_at) FROM bronze.quarantine "
             "ORDER BY source_file, line LIMIT ?",
             [int(limit)],
         ).df()

@@ -90,7 +90,7 @@ def test_generated_malformed_lines_are_quarantined(warehouse) -> None:  # noqa: 
     quarantined = _scalar(warehouse.db, "SELECT count(*) FROM bronze.quarantine")
     assert quarantined == meta["injected"]["malformed_rows"]
     sample = read_quarantine(warehouse.db, limit=5)
-    assert list(sample.columns) == ["source_file", "line", "kind", "reason", "raw"]
+    assert list(sample.columns) == ["source_file", "line", "kind", "reason", "raw", "raw_hex"]
     first = sample.iloc[0]
     line = (warehouse.out / first["source_file"]).read_text().split("\n")[first["line"] - 1]
     assert line == first["raw"] and first["reason"]
@@ -112,7 +112,7 @@ def test_a_malformed_row_lands_in_quarantine_with_file_line_and_reason(raw_copy:
         ["raw/2026-01-02/production_batches.csv"],
     ).fetchall()
     con.close()
-    assert rows[0] == (4, "units_produced 'twelve' is not a whole number >= 0")
+    assert rows[0] == (4, "units_produced 'twelve' is not a number (a count is expected)")
     assert rows[1] == (6, "expected 7 fields, found 3")
     assert rows[2][0] == 8 and "quote" in rows[2][1]
 
