@@ -1,12 +1,16 @@
-"""Voila apps in a real browser: first full render (cold and preheated) and 3D playback rate.
+"""Voila apps in a real browser: first full render (cold and preheated), 3D playback rate, and
+five visitors at once per preheated pool size.
 
-Run: ``.venv/bin/python benchmarks/apps.py [--apps factory_floor,...] [--settle 30]``.
+Run: ``.venv/bin/python benchmarks/apps.py [--apps factory_floor,...] [--settle 30]``;
+the pool figures alone: ``--measure pool --pools 1,2,3 --pool-app factory_floor``.
 Bars: first full render <= 8 s (<= 3 s with a preheated kernel); playback >= 10 updates/s.
+Voila keeps a pool *per notebook*: pool size N keeps N x (number of apps) idle kernels.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -65,6 +69,51 @@ def preheated_renders(apps: list[str], settle: float) -> dict[str, float]:
     return times
 
 
+def idle_kernels(server, expected: int, settle: float, timeout: float = 300) -> None:
+    """Wait until ``expected`` pooled kernels run and have finished their notebooks."""
+    deadline = time.monotonic() + timeout
+    server.wait_for_kernels(expected, timeout=timeout)
+    while time.monotonic() < deadline:
+        busy = 0.0
+        for kernel in server.kernels():
+            with contextlib.suppress(Exception):  # a kernel may end meanwhile
+                busy += kernel.cpu_percent(interval=0.5)
+        if busy < 10.0:
+            break
+    time.sleep(settle)
+
+
+def visitors_at_once(app: str, pool: int, visitors: int = 5, settle: float = 5.0) -> dict:
+    """Open ``visitors`` pages of ``app`` together on a server with a preheated pool of ``pool``.
+
+    Returns each page's seconds to a full render (in the order served), the kernels' memory
+    with the pool idle and with every page open, and the number of apps pooled.
+    """
+    apps_count = len(APPS)
+    with voila_server(preheat=True, pool_size=pool) as server, browser_context() as context:
+        idle_kernels(server, pool * apps_count, settle)
+        idle_mb = server.kernel_memory_mb()
+        pages = [context.new_page() for _ in range(visitors)]
+        start = time.monotonic()
+        for page in pages:
+            page.goto(server.app_url(app), wait_until="commit", timeout=180_000)
+        done: dict[int, float] = {}
+        while len(done) < visitors and time.monotonic() - start < 300:
+            for i, page in enumerate(pages):
+                if i not in done and page.evaluate(APP_READY_JS[app]):
+                    done[i] = time.monotonic() - start
+            time.sleep(0.1)
+        open_mb = server.kernel_memory_mb()
+        for page in pages:
+            page.close(run_before_unload=True)
+    return {
+        "times": sorted(done.values()) + [float("nan")] * (visitors - len(done)),
+        "idle_mb": idle_mb,
+        "open_mb": open_mb,
+        "idle_kernels": pool * apps_count,
+    }
+
+
 def cam_overlay_time(params: dict[str, str]) -> float:
     """Seconds from opening the quality inspector until the sample's CAM overlay is drawn."""
     with voila_server() as server, browser_context() as context:
@@ -102,7 +151,10 @@ def main() -> None:
     parser.add_argument("--apps", default=",".join(APPS))
     parser.add_argument("--repeats", type=int, default=2, help="cold page loads per app")
     parser.add_argument("--settle", type=float, default=40.0, help="s for preheated kernels")
-    parser.add_argument("--measure", default="cold,preheated,cam,playback")
+    parser.add_argument("--measure", default="cold,preheated,cam,playback,pool")
+    parser.add_argument("--pools", default="1,2,3", help="preheated pool sizes to compare")
+    parser.add_argument("--pool-app", default="factory_floor", help="app the visitors open")
+    parser.add_argument("--visitors", type=int, default=5, help="pages opened at once")
     parser.add_argument(
         "--model-dir", default="", help="model folder for the quality inspector (cold runs only)"
     )
@@ -140,6 +192,19 @@ def main() -> None:
                 print(
                     f"  speed {label}: {rate:.1f} updates/s  [{'ok' if rate >= 10 else 'UNDER 10'}]"
                 )
+    if "pool" in measure:
+        print(
+            f"{args.visitors} visitors open {args.pool_app} at once "
+            f"(preheated pool of N per app, {len(APPS)} apps; s to a full render, in order)"
+        )
+        for pool in [int(p) for p in args.pools.split(",") if p]:
+            got = visitors_at_once(args.pool_app, pool, args.visitors)
+            shown = ", ".join(f"{t:.1f}" for t in got["times"])
+            print(
+                f"  pool {pool}: {shown}  (last {max(got['times']):.1f} s); kernels "
+                f"{got['idle_mb']:.0f} MB idle ({got['idle_kernels']} pooled), "
+                f"{got['open_mb']:.0f} MB with the pages open"
+            )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

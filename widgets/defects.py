@@ -16,6 +16,11 @@ import numpy as np
 from widgets.messages import MessageBox, describe
 
 DISPLAY_SIDE = 256  # pixels; small model inputs are enlarged for display
+# Largest file an upload may carry. Bigger files are refused with a message before decoding;
+# the server's websocket bound (widgets.serving.WEBSOCKET_MAX_MESSAGE_BYTES, 100 MiB per upload)
+# lets them reach this check instead of dropping the kernel connection. Pixels are limited
+# separately (dtwin.vision.MAX_PIXELS), before decoding too.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 Classify = Callable[[list[np.ndarray]], list[Any]]  # images -> Predictions (label, probs, ms)
 Explain = Callable[[np.ndarray], Any]  # image -> CamResult (cam, overlay, bbox)
@@ -69,9 +74,24 @@ def probabilities_html(probabilities: dict[str, float]) -> str:
 
 def unreadable(name: str, error: BaseException) -> str:
     """Message for a file that is not a readable image, naming the file."""
-    text = describe(error).replace("<bytes>", name)
+    text = describe(error).replace("<uploaded bytes>", name).replace("<bytes>", name)
     text = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", text)  # PIL's noise
     return f"{name} is not a readable image: {text}"
+
+
+def too_large(name: str, size: int, limit: int = MAX_UPLOAD_BYTES) -> str:
+    """Message for a file above the upload limit, naming the file, its size and the limit."""
+    return (
+        f"{name} is {size / 2**20:.1f} MB; files of at most {limit / 2**20:g} MB can be "
+        "uploaded - scale the image down or save it compressed (PNG or JPEG)"
+    )
+
+
+def upload_hint(limit: int = MAX_UPLOAD_BYTES) -> str:
+    """The limits an upload must keep, as shown next to the upload button."""
+    from dtwin.vision import MAX_PIXELS
+
+    return f"images of at most {limit / 2**20:g} MB and {MAX_PIXELS / 1e6:g} megapixels"
 
 
 def uploaded_files(value: Any) -> list[tuple[str, bytes]]:
@@ -92,7 +112,10 @@ class DefectViewer(w.VBox):
         Optional ``image -> CamResult`` (e.g. ``Explainer.explain``); its ``overlay`` is shown.
     load_image:
         ``bytes -> RGB array``, raising a DtwinError with a clear message for non-images
-        (default: ``dtwin.vision.load_image``).
+        (default: ``dtwin.vision.load_image``, which refuses images above
+        ``dtwin.vision.MAX_PIXELS`` before decoding them).
+    max_upload_bytes:
+        Uploaded files above this size get a message naming the file and the limit.
     """
 
     def __init__(
@@ -101,6 +124,7 @@ class DefectViewer(w.VBox):
         explain: Explain | None = None,
         load_image: LoadImage | None = None,
         title: str = "",
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ):
         self.classify = classify
         self.explain = explain
@@ -110,7 +134,9 @@ class DefectViewer(w.VBox):
         self.inspections: list[Inspection] = []
         self.files: list[tuple[str, bytes | np.ndarray]] = []
         self._lock = threading.RLock()  # refresh() may come from a loader thread
+        self.max_upload_bytes = max_upload_bytes
         self.upload = w.FileUpload(accept="image/*", multiple=True, description="Upload images")
+        self.upload.tooltip = upload_hint(max_upload_bytes)
         self.upload.observe(self._on_upload, "value")
         self.cam_toggle = w.Checkbox(value=explain is not None, description="CAM overlay")
         self.cam_toggle.disabled = explain is None
@@ -156,6 +182,11 @@ class DefectViewer(w.VBox):
         results: list[Inspection] = []
         images: list[np.ndarray] = []
         for name, content in files:
+            if isinstance(content, bytes | bytearray) and len(content) > self.max_upload_bytes:
+                results.append(
+                    Inspection(name, error=too_large(name, len(content), self.max_upload_bytes))
+                )
+                continue
             try:
                 image = content if isinstance(content, np.ndarray) else self.load_image(content)
             except Exception as error:
@@ -282,6 +313,9 @@ class DefectViewer(w.VBox):
         except Exception as error:  # shown in the page, never a traceback
             self.message.show(describe(error))
             self.message.error = error
+        finally:
+            # the bytes are inspected: drop them (a large upload would stay in memory otherwise)
+            self.upload.value = ()
 
     def _on_pick(self, change: dict) -> None:
         for item in self.inspections:

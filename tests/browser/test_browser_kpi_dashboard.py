@@ -34,3 +34,15 @@ def test_kpi_dashboard_filter_changes_chart(page, server):
     )
     assert "1 machines" in page.inner_text(".dtwin-filter-summary")
     assert_no_errors(page)
+
+
+def test_kpi_dashboard_bad_url_parameters_get_the_apps_message(page, server):
+    """Issue 14: ?days=nan&seed=abc showed Voila's generic cell error; now the app's message."""
+    page.goto(server.app_url("kpi_dashboard", days="nan", seed="abc"))
+    box = page.wait_for_selector(".dtwin-url-parameters", state="visible")
+    text = box.inner_text()
+    assert "days='nan': expected a whole number" in text, text
+    assert "seed='abc': expected a whole number" in text, text
+    # the app still opens on its defaults
+    page.wait_for_selector(".dtwin-filter-summary", state="visible")
+    assert "There was an error when executing cell" not in page.inner_text("body")

@@ -40,3 +40,30 @@ def test_quality_inspector_upload_image_and_text(page, server, tmp_path):
     page.wait_for_selector(".dtwin-message:has-text('notes.txt')")
     message = page.inner_text(".dtwin-message")
     assert "not an image" in message, message
+
+
+def test_quality_inspector_large_upload_gets_message_and_app_stays_usable(page, server, tmp_path):
+    """Issue 14: 12 MB and more dropped the kernel connection without a word."""
+    import numpy as np
+
+    from widgets.defects import MAX_UPLOAD_BYTES
+
+    open_app(page, server, "quality_inspector", f"{VIEWER} .dtwin-prediction")
+    huge = tmp_path / "huge_scan.png"
+    huge.write_bytes(b"\x89PNG" + bytes(MAX_UPLOAD_BYTES + 5 * 2**20))  # 25 MB
+    upload(page, huge)
+    page.wait_for_selector(".dtwin-message:has-text('huge_scan.png')", timeout=90_000)
+    message = page.inner_text(".dtwin-message")
+    assert f"at most {MAX_UPLOAD_BYTES / 2**20:g} MB" in message, message
+
+    noisy = tmp_path / "noisy_12mb.png"  # above tornado's 10 MiB default, within the limit
+    pixels = np.random.default_rng(0).integers(0, 256, (2000, 2000, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(noisy, compress_level=0)
+    assert noisy.stat().st_size > 11 * 2**20
+    upload(page, noisy)
+    page.wait_for_function(
+        "() => document.querySelector('.dtwin-prediction').innerText.includes('noisy_12mb.png')",
+        timeout=90_000,
+    )
+    assert "class" in page.inner_text(".dtwin-prediction")
+    assert_no_errors(page)

@@ -13,9 +13,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = REPO / "apps"
@@ -52,6 +56,44 @@ class VoilaServer:
         """Last characters of the server log (for failure messages)."""
         return self.log.read_text(errors="replace")[-chars:]
 
+    def kernels(self) -> list[psutil.Process]:
+        """The kernel processes this server runs now (pooled ones included)."""
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        found = []
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                if "ipykernel_launcher" in " ".join(child.cmdline()):
+                    found.append(child)
+        return found
+
+    def kernel_memory_mb(self) -> float:
+        """Resident memory of all kernel processes together, in MB."""
+        total = 0
+        for kernel in self.kernels():
+            with contextlib.suppress(psutil.Error):
+                total += kernel.memory_info().rss
+        return total / 1e6
+
+    def kernel_alive(self, kernel_id: str) -> bool:
+        """Whether Voila still knows the kernel (``GET /api/kernels/<id>``: 200, else 404)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/kernels/{kernel_id}", timeout=10):
+                return True
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return False
+            raise
+
+    def wait_for_kernels(self, count: int, timeout: float = 60) -> int:
+        """Wait until exactly ``count`` kernels run; the number running at the end."""
+        deadline = time.monotonic() + timeout
+        while (running := len(self.kernels())) != count and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return running
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
@@ -77,8 +119,14 @@ def jupyter_env(state_dir: Path) -> dict[str, str]:
     return env
 
 
-def voila_command(root: Path, port: int, state_dir: Path, preheat: bool = False) -> list[str]:
-    """The Voila command line serving ``root`` on 127.0.0.1:``port``."""
+def voila_command(
+    root: Path, port: int, state_dir: Path, preheat: bool = False, pool_size: int = 1
+) -> list[str]:
+    """The Voila command line serving ``root`` on 127.0.0.1:``port``.
+
+    Voila runs in ``root`` so that it reads ``apps/voila.json`` as ``make apps`` does (the XSRF
+    cookie that lets a closing page free its kernel, the upload bound); flags below win over it.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -91,12 +139,12 @@ def voila_command(root: Path, port: int, state_dir: Path, preheat: bool = False)
         f"--Voila.connection_dir_root={state_dir / 'connections'}",
         "--MappingKernelManager.cull_idle_timeout=60",
         "--MappingKernelManager.cull_interval=10",
+        f"--preheat_kernel={preheat}",
     ]
     if preheat:
         # refill a used pool 10 s later, not 1 s: the refill would compete with the first paint
         cmd += [
-            "--preheat_kernel=True",
-            "--VoilaConfiguration.default_pool_size=1",
+            f"--VoilaConfiguration.default_pool_size={pool_size}",
             "--VoilaKernelManager.fill_delay=10",
         ]
     return cmd
@@ -131,7 +179,9 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 @contextlib.contextmanager
-def voila_server(root: Path = APPS, preheat: bool = False) -> Iterator[VoilaServer]:
+def voila_server(
+    root: Path = APPS, preheat: bool = False, pool_size: int = 1
+) -> Iterator[VoilaServer]:
     """Run Voila on ``root`` for the duration of the ``with`` block; always stops it."""
     with tempfile.TemporaryDirectory(prefix="dtwin-voila-") as tmp:
         state = Path(tmp)
@@ -140,8 +190,8 @@ def voila_server(root: Path = APPS, preheat: bool = False) -> Iterator[VoilaServ
         log = state / "voila.log"
         with log.open("w") as log_file:
             process = subprocess.Popen(
-                voila_command(root, port, state, preheat=preheat),
-                cwd=REPO,
+                voila_command(root, port, state, preheat=preheat, pool_size=pool_size),
+                cwd=root,
                 env=jupyter_env(state),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

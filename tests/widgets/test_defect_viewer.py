@@ -125,3 +125,59 @@ def test_pil_noise_removed_from_message():
     assert unreadable("a.txt", error) == (
         "a.txt is not a readable image: cannot read image a.txt: cannot identify image file"
     )
+
+
+def upload_value(*files: tuple[str, bytes]) -> tuple[dict, ...]:
+    """A FileUpload value (ipywidgets 8) holding ``files``."""
+    stamp = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    return tuple(
+        {"name": n, "content": memoryview(c), "size": len(c), "type": "", "last_modified": stamp}
+        for n, c in files
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "kind", "named"),
+    [
+        ([("huge.png", b"\0" * 2049)], "error", ["huge.png"]),
+        ([("huge.png", b"\0" * 2049), ("ok.png", None)], "warning", ["huge.png"]),
+        ([("a.png", b"\0" * 4000), ("b.jpg", b"\0" * 3000)], "error", ["a.png", "b.jpg"]),
+    ],
+    ids=["one-large-file", "large-and-good-file", "two-large-files"],
+)
+def test_upload_over_limit_named_with_limit_and_app_stays_usable(files, kind, named):
+    viewer = DefectViewer(classify, explain, load_image=load_image, max_upload_bytes=2048)
+    good = png(200)
+    viewer.upload.value = upload_value(*[(n, good if c is None else c) for n, c in files])
+    assert viewer.message.kind == kind
+    for name in named:
+        assert f"{name} is 0.0 MB; files of at most 0.00195312 MB" in viewer.message.text
+    assert viewer.upload.value == ()  # the bytes are dropped once inspected
+    viewer.upload.value = upload_value(("next.png", good))  # a later upload is answered
+    assert viewer.message.text == "" and "next.png" in viewer.prediction.value
+
+
+def test_default_upload_limit_and_hint_quote_the_vision_limits():
+    from dtwin.vision import MAX_PIXELS
+    from widgets.defects import MAX_UPLOAD_BYTES, too_large
+    from widgets.serving import WEBSOCKET_MAX_MESSAGE_BYTES
+
+    viewer = DefectViewer(classify, explain, load_image=load_image)
+    assert viewer.max_upload_bytes == MAX_UPLOAD_BYTES == 20 * 2**20
+    assert MAX_UPLOAD_BYTES < WEBSOCKET_MAX_MESSAGE_BYTES  # refused in Python, not dropped
+    assert f"{MAX_PIXELS / 1e6:g} megapixels" in viewer.upload.tooltip
+    assert too_large("x.tif", 31 * 2**20) == (
+        "x.tif is 31.0 MB; files of at most 20 MB can be uploaded - scale the image down "
+        "or save it compressed (PNG or JPEG)"
+    )
+
+
+def test_too_many_pixels_refused_by_vision_opener_before_decoding():
+    """The default loader is dtwin.vision's: a 20000x20000 PNG header is refused, named."""
+    out = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(out, format="PNG")  # ~50 KB file, 400 MP declared
+    viewer = DefectViewer(classify, explain)
+    viewer.upload.value = upload_value(("bomb.png", out.getvalue()))
+    assert viewer.message.kind == "error"
+    assert "bomb.png" in viewer.message.text and "too large" in viewer.message.text
+    assert "<uploaded bytes>" not in viewer.message.text

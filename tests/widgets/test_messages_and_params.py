@@ -2,7 +2,7 @@ import pytest
 
 from dtwin.errors import ConfigError, DataError
 from widgets.messages import MessageBox, raise_outside_voila, show_errors
-from widgets.params import apply_url_parameters
+from widgets.params import apply_url_parameters, parse_url_parameters
 
 
 def test_show_errors_puts_dtwin_message_in_box():
@@ -50,14 +50,93 @@ def test_url_parameters_cast_to_default_types():
     assert ns["name"] == "a" and "x" not in ns
 
 
+DEFAULTS = {"seed": 0, "batch_size": 8, "days": 30, "hours": 24.0, "fast": False, "name": "a"}
+LIMITS = {"batch_size": (1, 64), "days": (1, 366), "hours": (1, 336)}
+
+
 @pytest.mark.parametrize(
     ("query", "match"),
-    [("seed=abc", "expected a int"), ("fast=maybe", "true or false")],
-    ids=["bad-int", "bad-bool"],
+    [
+        ("seed=abc", "seed='abc': expected a whole number"),
+        ("seed=1.5", "seed='1.5': expected a whole number"),
+        ("seed=-1", "seed='-1': must be between 0 and"),  # numpy refuses negative seeds
+        ("seed=99999999999", "seed='99999999999': must be between 0 and 4294967295"),
+        ("batch_size=-3", "batch_size='-3': must be between 1 and 64"),
+        ("batch_size=0", "batch_size='0': must be between 1 and 64"),
+        ("batch_size=100000", "batch_size='100000': must be between 1 and 64"),
+        ("days=nan", "days='nan': expected a whole number"),
+        ("days=0", "days='0': must be between 1 and 366"),
+        ("hours=nan", "hours='nan': expected a finite number"),
+        ("hours=inf", "hours='inf': expected a finite number"),
+        ("hours=1e999", "hours='1e999': expected a finite number"),
+        ("hours=-inf", "hours='-inf': expected a finite number"),
+        ("hours=abc", "hours='abc': expected a finite number"),
+        ("hours=0.5", "hours='0.5': must be between 1 and 336"),
+        ("fast=maybe", "fast='maybe': expected true or false"),
+    ],
+    ids=[
+        "seed-text",
+        "seed-fraction",
+        "seed-negative",
+        "seed-huge",
+        "batch-negative",
+        "batch-zero",
+        "batch-huge",
+        "int-nan",
+        "days-zero",
+        "float-nan",
+        "float-inf",
+        "float-overflow",
+        "float-minus-inf",
+        "float-text",
+        "float-below-range",
+        "bool-text",
+    ],
 )
-def test_bad_url_parameters_named(query, match):
-    with pytest.raises(ConfigError, match=match):
-        apply_url_parameters({"seed": 0, "fast": False}, ["seed", "fast"], query)
+def test_bad_url_parameter_keeps_default_and_says_why(query, match):
+    parsed = parse_url_parameters(DEFAULTS, query, LIMITS)
+    assert parsed.values == {}
+    assert len(parsed.problems) == 1 and match in parsed.problems[0], parsed.problems
+    assert "uses the default" in parsed.message()
+
+
+def test_every_bad_parameter_named_at_once_good_ones_kept():
+    parsed = parse_url_parameters(DEFAULTS, "seed=abc&batch_size=-3&days=7&name=b", LIMITS)
+    assert parsed.values == {"days": 7, "name": "b"}
+    assert [p.split("=")[0] for p in parsed.problems] == [
+        "URL parameter seed",
+        "URL parameter batch_size",
+    ]
+
+
+def test_repeated_parameter_last_value_counts():
+    assert parse_url_parameters(DEFAULTS, "seed=abc&seed=4").values == {"seed": 4}
+    parsed = parse_url_parameters(DEFAULTS, "seed=4&seed=abc")
+    assert parsed.values == {} and len(parsed.problems) == 1
+
+
+def test_bad_url_parameter_raises_outside_voila(monkeypatch):
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    ns = dict(DEFAULTS)
+    with pytest.raises(ConfigError, match="seed='abc'"):
+        apply_url_parameters(ns, ["seed"], "seed=abc")
+    assert ns["seed"] == 0
+
+
+def test_bad_url_parameter_shown_in_page_in_voila(monkeypatch):
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5")
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    monkeypatch.setenv("QUERY_STRING", "batch_size=-3&seed=5")
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    ns = dict(DEFAULTS)
+    assert apply_url_parameters(ns, ["batch_size", "seed"], limits=LIMITS) == {"seed": 5}
+    assert ns["batch_size"] == 8 and ns["seed"] == 5
+    (box,) = shown
+    assert isinstance(box, MessageBox) and box.kind == "error"
+    assert "batch_size='-3': must be between 1 and 64" in box.text
+    assert "dtwin-url-parameters" in box._dom_classes
 
 
 def test_preheated_kernel_keeps_defaults(monkeypatch):
