@@ -7,10 +7,15 @@ from pathlib import Path
 
 import click
 
+from dtwin.cli_params import FiniteFloat, seed_option
 from dtwin.vision.models import ARCHS
+from dtwin.vision.synth import MAX_PER_CLASS, MAX_SIZE, MIN_SIZE
 from dtwin.vision.train import TrainConfig
 
 _DEFAULT = TrainConfig()
+MAX_EPOCHS = 10_000
+MAX_BATCH = 4096
+MAX_MINUTES = 7 * 24 * 60.0  # a week
 
 
 @click.group()
@@ -20,9 +25,22 @@ def vision() -> None:
 
 @vision.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--n", "n", default=300, show_default=True, help="Images per class.")
-@click.option("--size", default=128, show_default=True, help="Image side in pixels.")
-@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--n",
+    "n",
+    default=300,
+    show_default=True,
+    type=click.IntRange(1, MAX_PER_CLASS),
+    help=f"Images per class (1 to {MAX_PER_CLASS:,}).",
+)
+@click.option(
+    "--size",
+    default=128,
+    show_default=True,
+    type=click.IntRange(MIN_SIZE, MAX_SIZE),
+    help=f"Image side in pixels ({MIN_SIZE} to {MAX_SIZE}).",
+)
+@seed_option()
 def synth(out: Path, n: int, size: int, seed: int) -> None:
     """Write a synthetic defect ImageFolder with masks and manifest.csv into OUT."""
     from dtwin.vision.synth import CLASSES, generate_dataset
@@ -38,18 +56,30 @@ def synth(out: Path, n: int, size: int, seed: int) -> None:
     "--epochs",
     default=_DEFAULT.epochs,
     show_default=True,
+    type=click.IntRange(1, MAX_EPOCHS),
     help="Most epochs (early stopping or the time budget may end sooner).",
 )
 @click.option(
-    "--img-size", default=_DEFAULT.img_size, show_default=True, help="Model input side in pixels."
+    "--img-size",
+    default=_DEFAULT.img_size,
+    show_default=True,
+    type=click.IntRange(16, 512),
+    help="Model input side in pixels (16 to 512; a multiple of 32 for vit_tiny and swin_tiny).",
 )
-@click.option("--seed", default=0, show_default=True, help="Seed of split, init and augmentation.")
-@click.option("--batch-size", default=_DEFAULT.batch_size, show_default=True)
+@seed_option("Seed of split, init and augmentation.")
+@click.option(
+    "--batch-size",
+    default=_DEFAULT.batch_size,
+    show_default=True,
+    type=click.IntRange(2, MAX_BATCH),
+    help=f"Images per training step (2 to {MAX_BATCH}).",
+)
 @click.option(
     "--max-minutes",
     default=_DEFAULT.max_minutes,
     show_default=True,
-    help="Time budget for the epochs; the cosine schedule shrinks to fit it.",
+    type=FiniteFloat(min=0, max=MAX_MINUTES, min_open=True),
+    help="Time budget for the epochs; the cosine schedule shrinks to fit it (at most a week).",
 )
 @click.option(
     "--out",
@@ -129,16 +159,24 @@ def predict(model: Path, images: tuple[Path, ...], as_json: bool) -> None:
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PNG file for the overlay.",
+    type=click.Path(path_type=Path),
+    help="Image file for the overlay (.png, .jpg, .bmp, .tif or .webp).",
 )
 def explain(checkpoint: Path, image: Path, method: str, target: str | None, out: Path) -> None:
     """Write a CAM overlay of IMAGE for the model in CHECKPOINT (checkpoint.pt) to --out."""
+    from dtwin.vision.images import check_output_image, load_image
+    from dtwin.vision.modelfiles import check_checkpoint_file
+
+    # the cheap checks first: loading PyTorch and the model takes seconds
+    check_output_image(out)
+    check_checkpoint_file(checkpoint)
+    rgb = load_image(image)
+
     from PIL import Image
 
     from dtwin.vision.explain import Explainer
 
-    result = Explainer.from_checkpoint(checkpoint).explain(image, method=method, target=target)
+    result = Explainer.from_checkpoint(checkpoint).explain(rgb, method=method, target=target)
     out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(result.overlay).save(out)
     click.echo(

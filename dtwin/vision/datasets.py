@@ -196,7 +196,8 @@ def fingerprint(images: ImageSet) -> str:
     for path, label in zip(images.paths, images.labels, strict=True):
         rel = path.relative_to(images.root) if images.root else path.name
         digest.update(f"{rel}:{label}".encode())
-        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+        with Path(path).open("rb") as fh:  # streamed: a file's size never becomes memory
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
     return digest.hexdigest()
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from dtwin.errors import ConfigError
 
+SEED_MAX = 2**31 - 1  # as dtwin.cli_params.SEED_MAX: the widest seed every library accepts
+
 
 @dataclass(frozen=True)
 class ArchSpec:
@@ -66,15 +68,32 @@ def validate_img_size(arch: str, img_size: int) -> None:
         raise ConfigError(f"img_size {img_size} for {arch} must be a multiple of 32")
 
 
-def create_model(arch: str, num_classes: int, img_size: int):
-    """Build an untrained timm model for ``num_classes`` classes and ``img_size`` px inputs."""
+def create_model(arch: str, num_classes: int, img_size: int, seed: int | None = None):
+    """Build an untrained timm model for ``num_classes`` classes and ``img_size`` px inputs.
+
+    With ``seed`` the initial weights come from ``torch.manual_seed(seed)`` inside a forked RNG
+    state (the caller's global stream is left as it was): same seed, same weights, in any process
+    and after any other use of ``torch``'s global generator. Without it they come from (and
+    advance) the global generator, as ``timm.create_model`` does.
+    """
     import timm
+    import torch
 
     spec = arch_spec(arch)
     validate_img_size(arch, img_size)
-    return timm.create_model(
-        spec.timm_name, pretrained=False, num_classes=num_classes, **spec.kwargs(img_size)
-    )
+    if seed is not None and not 0 <= int(seed) <= SEED_MAX:
+        raise ConfigError(f"model seed {seed!r} out of range; valid: 0..{SEED_MAX}")
+
+    def build():
+        return timm.create_model(
+            spec.timm_name, pretrained=False, num_classes=num_classes, **spec.kwargs(img_size)
+        )
+
+    if seed is None:
+        return build()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return build()
 
 
 def get_layer(model, dotted: str):

@@ -13,6 +13,7 @@ from dtwin.errors import VisionError
 from dtwin.paths import DEFECT_MODEL_DIR
 from dtwin.vision.export import METADATA_KEY, _ort_session
 from dtwin.vision.images import ImageInput, as_rgb_array, normalize, resize_uint8
+from dtwin.vision.modelfiles import ONNX_HINT, check_onnx_file, first_line
 
 
 @dataclass(frozen=True)
@@ -42,26 +43,34 @@ class OnnxClassifier:
         threads: int = 2,
         batch_size: int = 32,
     ) -> None:
-        path = Path(model_path)
-        if not path.is_file():
-            raise VisionError(f"ONNX model {path} does not exist")
+        path = check_onnx_file(model_path)
         try:
             self.session = _ort_session(path, threads)
         except Exception as exc:  # onnxruntime raises its own exception types
-            raise VisionError(f"cannot load ONNX model {path}: {str(exc).splitlines()[0]}") from exc
+            raise VisionError(
+                f"cannot load ONNX model {path} (damaged, truncated or not an ONNX file: "
+                f"{first_line(exc)}); {ONNX_HINT}"
+            ) from exc
         embedded = self.session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
         beside = path.parent / "model_card.json"
         if card is None and beside.is_file():
             try:
-                card = json.loads(beside.read_text())
-            except json.JSONDecodeError as exc:
+                card = json.loads(beside.read_text(encoding="utf-8"))
+            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
                 raise VisionError(f"model card {beside} is not valid JSON: {exc}") from exc
+            if not isinstance(card, dict):
+                raise VisionError(f"model card {beside} is not a JSON object")
         if embedded is None:
             raise VisionError(
                 f"ONNX model {path} is not a dtwin vision classifier (no '{METADATA_KEY}' "
                 "metadata); export it with dtwin.vision.export.export_onnx or `dtwin vision train`"
             )
-        meta = json.loads(embedded)
+        try:
+            meta = json.loads(embedded)
+        except json.JSONDecodeError as exc:
+            raise VisionError(
+                f"ONNX model {path}: its embedded model card is not JSON: {exc}"
+            ) from exc
         if card is not None:
             _check_same_model(path, meta, card)
         self.path = path

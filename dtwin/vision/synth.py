@@ -19,6 +19,8 @@ from tqdm.auto import tqdm
 from dtwin.errors import DataError
 
 CLASSES: tuple[str, ...] = ("good", "scratch", "crack", "hole", "stain")
+MIN_SIZE, MAX_SIZE = 16, 1024  # image side in pixels
+MAX_PER_CLASS = 10_000  # images per class: ~50,000 files at most, so a typo cannot fill a disk
 MATERIALS: tuple[str, ...] = ("brushed_metal", "cast", "woven", "wood", "tile")
 
 # base colours (RGB in [0, 1]) per material; each image jitters them
@@ -236,8 +238,8 @@ def generate_sample(label: str, size: int = 128, seed: int = 0) -> SynthSample:
     """Generate one image of class ``label`` from ``seed`` (same seed, same pixels)."""
     if label not in CLASSES:
         raise DataError(f"unknown synthetic class {label!r}; valid: {', '.join(CLASSES)}")
-    if not 16 <= size <= 1024:
-        raise DataError(f"synthetic image size {size} out of range; valid: 16..1024")
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise DataError(f"synthetic image size {size} out of range; valid: {MIN_SIZE}..{MAX_SIZE}")
     rng = np.random.default_rng(seed)
     material = MATERIALS[int(rng.integers(len(MATERIALS)))]
     grey = _surface(rng, material, size)
@@ -280,8 +282,10 @@ def generate_dataset(
     """
     from PIL import Image
 
-    if n < 1:
-        raise DataError(f"number of images per class must be >= 1, got {n}")
+    if not 1 <= n <= MAX_PER_CLASS:
+        raise DataError(f"number of images per class {n} out of range; valid: 1..{MAX_PER_CLASS}")
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise DataError(f"synthetic image size {size} out of range; valid: {MIN_SIZE}..{MAX_SIZE}")
     out = Path(out)
     rows = []
     jobs = [(label, i) for label in classes for i in range(n)]

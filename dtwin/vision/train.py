@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from dtwin.errors import ConfigError, VisionError
+from dtwin.errors import ConfigError, DtwinError, VisionError
 from dtwin.vision.datasets import (
     ImageSet,
     fingerprint,
@@ -27,6 +27,7 @@ from dtwin.vision.datasets import (
     stratified_split,
 )
 from dtwin.vision.metrics import classification_report
+from dtwin.vision.modelfiles import CHECKPOINT_HINT, check_checkpoint_file, first_line
 from dtwin.vision.models import arch_spec, create_model, validate_img_size
 
 CARD_FORMAT = "dtwin-vision-card/1"
@@ -175,6 +176,8 @@ def train(
 
     x_train = torch.from_numpy(arrays[train_idx]).permute(0, 3, 1, 2).contiguous()
     y_train = torch.from_numpy(labels[train_idx])
+    # the global generator is seeded above; its stream (init, then training) stays as it was, so
+    # the shipped model's recipe reproduces it draw for draw
     model = create_model(config.arch, len(images.classes), config.img_size)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
@@ -309,28 +312,51 @@ def save_checkpoint(model, card: dict, path: str | Path) -> Path:
 
 
 def load_checkpoint(path: str | Path) -> tuple[Any, dict]:
-    """Rebuild the model from a checkpoint written by ``save_checkpoint`` (safe loading)."""
+    """Rebuild the model from a checkpoint written by ``save_checkpoint`` (safe loading).
+
+    Anything else (a text, ONNX, empty or truncated file, a folder, another program's
+    checkpoint) raises VisionError naming the file and what a valid checkpoint is.
+    """
+    path = check_checkpoint_file(path)
     import torch
 
-    path = Path(path)
-    if not path.is_file():
-        raise VisionError(f"checkpoint {path} does not exist")
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle errors, zip errors, forbidden globals: all "not ours"
-        raise VisionError(f"cannot load checkpoint {path}: {type(exc).__name__}: {exc}") from exc
-    if not isinstance(blob, dict) or "state_dict" not in blob or "card" not in blob:
         raise VisionError(
-            f"checkpoint {path} is not a dtwin vision checkpoint (expected keys state_dict, card)"
-        )
-    card = json.loads(blob["card"])
-    model = create_model(card["arch"], len(card["classes"]), int(card["img_size"]))
+            f"cannot load checkpoint {path} (damaged, truncated or not written by dtwin: "
+            f"{type(exc).__name__}: {first_line(exc)}); {CHECKPOINT_HINT}"
+        ) from exc
+    card = _checkpoint_card(path, blob)
     try:
+        model = create_model(card["arch"], len(card["classes"]), int(card["img_size"]), seed=0)
         model.load_state_dict(blob["state_dict"])
-    except RuntimeError as exc:
-        raise VisionError(f"checkpoint {path} does not match arch {card['arch']}: {exc}") from exc
+    except (RuntimeError, TypeError, ValueError, DtwinError) as exc:
+        raise VisionError(
+            f"checkpoint {path} does not match arch {card['arch']} named in its card "
+            f"(weights of another architecture, size or class count: {first_line(exc)})"
+        ) from exc
     model.eval()
     return model, card
+
+
+def _checkpoint_card(path: Path, blob: object) -> dict:
+    """The model card inside a loaded checkpoint, checked for the keys a model needs."""
+    if not isinstance(blob, dict) or "state_dict" not in blob or "card" not in blob:
+        raise VisionError(
+            f"checkpoint {path} is not a dtwin vision checkpoint (expected keys state_dict, "
+            f"card); {CHECKPOINT_HINT}"
+        )
+    try:
+        card = json.loads(blob["card"])
+    except (TypeError, ValueError) as exc:
+        raise VisionError(f"checkpoint {path}: its model card is not valid JSON: {exc}") from exc
+    missing = [
+        k for k in ("arch", "classes", "img_size") if not isinstance(card, dict) or k not in card
+    ]
+    if missing:
+        raise VisionError(f"checkpoint {path}: its model card lacks {', '.join(missing)}")
+    return card
 
 
 def train_and_export(

@@ -65,3 +65,24 @@ def test_pointing_game_iou_and_box_by_hand():
     assert pointing_game(far, mask, tolerance=30)
     with pytest.raises(VisionError, match="non-empty mask"):
         pointing_game(cam, np.zeros((40, 40), bool))
+
+
+def test_untrained_pointing_game_repeats_with_its_seed(tiny_model):
+    """Notebook 03's `pointing_game_untrained`: same seed, same figure, whatever ran before."""
+    import json
+
+    import torch
+
+    from dtwin.vision.explain import localisation_scores
+    from dtwin.vision.synth import generate_arrays
+
+    card = json.loads((tiny_model / "model_card.json").read_text())
+    images, masks, labels = generate_arrays(3, size=40, seed=7)
+
+    def score():
+        model = create_model(card["arch"], len(card["classes"]), card["img_size"], seed=7)
+        return localisation_scores(Explainer(model, card), images, masks, labels, "gradcam")
+
+    first = score()
+    torch.rand(1000)  # the global stream moves on, as other cells would move it
+    assert score() == first

@@ -97,7 +97,7 @@ def test_bad_files_raise_data_error_naming_the_file(tmp_path, name, content):
 def test_missing_file_and_directory_are_data_errors(tmp_path):
     with pytest.raises(DataError, match="nope.png"):
         load_image(tmp_path / "nope.png")
-    with pytest.raises(DataError, match="does not exist or is not a file"):
+    with pytest.raises(DataError, match="is a folder, not an image file"):
         load_image(tmp_path)
 
 
