@@ -7,14 +7,13 @@ when used, so ``dtwin --help`` stays fast and does not load PyTorch.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 
 import click
 
-from dtwin.errors import DtwinError
+from dtwin.errors import DtwinError, one_line
 
-# name -> "module:attribute" of a click command; a part appears once its module exists.
+# name -> "module:attribute" of a click command, imported when the command is used
 SUBCOMMANDS: dict[str, str] = {
     "run": "dtwin.pipeline.cli:run",
     "data": "dtwin.warehouse.cli:data",
@@ -28,11 +27,11 @@ class LazyGroup(click.Group):
     """A click group that imports each sub-command's module on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name, target in SUBCOMMANDS.items() if _module_exists(target)]
+        return list(SUBCOMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = SUBCOMMANDS.get(cmd_name)
-        if target is None or not _module_exists(target):
+        if target is None:
             return None
         module_name, attr = target.split(":")
         return getattr(importlib.import_module(module_name), attr)
@@ -65,7 +64,7 @@ class LazyGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {_one_line(message)}", err=True)
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(code)
 
 
@@ -73,17 +72,6 @@ def _describe_os_error(exc: OSError) -> str:
     reason = exc.strerror or str(exc) or type(exc).__name__
     names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
     return f"{' -> '.join(names)}: {reason}" if names else reason
-
-
-def _module_exists(target: str) -> bool:
-    try:
-        return importlib.util.find_spec(target.split(":")[0]) is not None
-    except ModuleNotFoundError:  # the parent package of a part not built yet
-        return False
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

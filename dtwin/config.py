@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dtwin.errors import ConfigError, DtwinError
+from dtwin.errors import ConfigError, DtwinError, one_line
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -39,7 +39,7 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ConfigError(
             f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-            f"{_one_line(str(exc))}"
+            f"{one_line(str(exc))}"
         ) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping, got {type(data).__name__}")
@@ -139,7 +139,3 @@ def _list_index(items: list[Any], part: str, path: str, where: str) -> int:
         f"override {path}: no item named {part!r} at {where!r}; "
         f"choices: {', '.join(map(str, names)) or 'none'}"
     )
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -7,6 +7,11 @@ value at fault and what would be valid.
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines included) as one space."""
+    return " ".join(str(text).split())
+
+
 class DtwinError(Exception):
     """Base class of all errors that dtwin raises for bad input or failed runs."""
 
@@ -53,11 +58,3 @@ class NotebookFailed(PipelineError):
         self.cell_index = cell_index
         self.ename = ename
         self.evalue = evalue
-
-
-class RegressionDetected(PipelineError):
-    """Metrics of a run fell outside the tolerances against a reference run."""
-
-    def __init__(self, message: str, failures: list[str]) -> None:
-        super().__init__(message)
-        self.failures = failures

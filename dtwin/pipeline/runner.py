@@ -13,6 +13,7 @@ import os
 import platform
 import subprocess
 import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from dtwin.errors import ConfigError, NotebookFailed, PipelineError
+from dtwin.backends import open_backend
+from dtwin.errors import ConfigError, NotebookFailed, PipelineError, one_line
 from dtwin.pipeline.recorder import ARTIFACTS_ENV, METRICS_ENV
 from dtwin.pipeline.run_folder import METRICS_FILE, merge_runs, prepare_run_dir
 from dtwin.pipeline.scheduler import check_scheduler_address
@@ -178,10 +180,10 @@ def execute_step(job: dict[str, Any]) -> dict[str, Any]:
         error = {
             "cell_index": exc.cell_index,
             "ename": exc.ename,
-            "evalue": _one_line(str(exc.evalue)),
+            "evalue": one_line(str(exc.evalue)),
         }
     except Exception as exc:  # kernel death, timeout, unreadable notebook: still one line
-        error = {"cell_index": None, "ename": type(exc).__name__, "evalue": _one_line(str(exc))}
+        error = {"cell_index": None, "ename": type(exc).__name__, "evalue": one_line(str(exc))}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -210,55 +212,38 @@ def _run_dask(
     scheduler: str | None,
     progress: bool,
 ) -> dict[str, dict[str, Any]]:
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    cluster = None
+    """Independent steps side by side on Dask; a step whose needed step failed is not run."""
     try:
-        if scheduler:
-            client = Client(scheduler, timeout="10s")
-        else:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-    except (OSError, ValueError, TypeError) as exc:
+        with open_backend("dask", workers, scheduler) as executor:
+            return _run_with_needs(executor, jobs, steps, progress)
+    except ConfigError as exc:
         raise PipelineError(f"--scheduler {scheduler!r}: cannot reach it: {exc}") from exc
+
+
+def _run_with_needs(
+    executor: Executor, jobs: list[dict[str, Any]], steps: list[Step], progress: bool
+) -> dict[str, dict[str, Any]]:
+    names = {job["name"] for job in jobs}
+    needs = {step.name: [n for n in step.needs if n in names] for step in steps}
+    pending = {job["name"]: job for job in jobs}
+    running: dict[Future, str] = {}
     outcomes: dict[str, dict[str, Any]] = {}
-    try:
-        needs = {
-            step.name: [n for n in step.needs if any(j["name"] == n for j in jobs)]
-            for step in steps
-        }
-        pending = {job["name"]: job for job in jobs}
-        running: dict[Any, str] = {}
-        bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
-        done = as_completed()
-        while pending or running:
-            for name in [n for n in pending if all(d in outcomes for d in needs[n])]:
-                job = pending.pop(name)
-                if any(outcomes[d]["error"] for d in needs[name]):
-                    continue  # a needed step failed: do not run this one
-                future = client.submit(
-                    execute_step, job, key=f"dtwin-step-{name}-{time.time()}", pure=False
-                )
-                running[future] = name
-                done.add(future)
-            if not running:
-                break
-            future = next(done)
+    bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
+    while pending or running:
+        for name in [n for n in pending if all(d in outcomes for d in needs[n])]:
+            job = pending.pop(name)
+            if any(outcomes[d]["error"] for d in needs[name]):
+                continue  # a needed step failed: do not run this one
+            running[executor.submit(execute_step, job)] = name
+        if not running:
+            break
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
             name = running.pop(future)
             outcomes[name] = future.result()
             bar.update(1)
             bar.set_postfix_str(name)
-        bar.close()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    bar.close()
     return outcomes
 
 
@@ -327,7 +312,3 @@ def _git_commit(folder: Path) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

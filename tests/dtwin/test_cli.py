@@ -18,7 +18,6 @@ def test_dtwin_error_is_one_line_and_exit_2(monkeypatch):
         raise ConfigError("factory.yaml: stations.0.machines: must be >= 1 (got 0)")
 
     monkeypatch.setitem(cli.SUBCOMMANDS, "broken", "tests_fake:broken")
-    monkeypatch.setattr(cli, "_module_exists", lambda target: True)
     monkeypatch.setattr(
         cli.importlib, "import_module", lambda name: type("M", (), {"broken": broken})
     )
@@ -83,7 +82,6 @@ def test_os_error_is_one_error_line_with_the_system_reason(monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device", "/data/warehouse.duckdb")
 
     monkeypatch.setitem(cli.SUBCOMMANDS, "full", "tests_fake:full")
-    monkeypatch.setattr(cli, "_module_exists", lambda target: True)
     monkeypatch.setattr(cli.importlib, "import_module", lambda name: type("M", (), {"full": full}))
     result = CliRunner().invoke(cli.main, ["full"])
     assert result.exit_code == 2
