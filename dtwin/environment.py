@@ -31,14 +31,14 @@ STACK = (
 )
 
 
-def stack_versions() -> dict[str, str]:
-    """Installed version of each package of the stack (``missing`` when not installed)."""
+def stack_versions(packages: tuple[str, ...] = STACK, missing: str = "missing") -> dict[str, str]:
+    """Python's and each package's installed version (``missing`` when not installed)."""
     found = {"python": platform.python_version()}
-    for name in STACK:
+    for name in packages:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
-            found[name] = "missing"
+            found[name] = missing
     return found
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from dtwin.environment import stack_versions
 from dtwin.errors import ConfigError, DtwinError, VisionError
 from dtwin.vision.datasets import (
     ImageSet,
@@ -31,6 +31,7 @@ from dtwin.vision.modelfiles import CHECKPOINT_HINT, check_checkpoint_file, firs
 from dtwin.vision.models import arch_spec, create_model, validate_img_size
 
 CARD_FORMAT = "dtwin-vision-card/1"
+MODEL_STACK = ("dtwin", "torch", "timm", "numpy", "onnx", "onnxruntime", "grad-cam")
 
 
 @dataclass
@@ -130,16 +131,8 @@ def predict_arrays(model, arrays: np.ndarray, mean, std, batch_size: int = 128) 
 
 
 def versions() -> dict[str, str]:
-    """Versions of the libraries a model depends on."""
-    import importlib.metadata as md
-
-    found = {"python": platform.python_version()}
-    for pkg in ("dtwin", "torch", "timm", "numpy", "onnx", "onnxruntime", "grad-cam"):
-        try:
-            found[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            found[pkg] = "not installed"
-    return found
+    """Versions of the libraries a model depends on (for its model card)."""
+    return stack_versions(MODEL_STACK, missing="not installed")
 
 
 def train(
