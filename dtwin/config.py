@@ -20,14 +20,19 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def read_text(path: str | Path, error: type[DtwinError] = ConfigError) -> str:
-    """A UTF-8 text file's contents; a missing or unreadable file raises ``error`` naming it."""
+    """A UTF-8 text file's contents (a leading byte-order mark dropped); a missing, unreadable
+    or non-UTF-8 file raises ``error`` naming it."""
     path = Path(path)
     if not path.is_file():
         raise error(f"{path}: file not found")
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{path}: cannot read file: {exc}") from exc
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+    except OSError as exc:
+        raise error(f"{path}: cannot read file: {exc.strerror or exc}") from exc
 
 
 def load_mapping(path: str | Path) -> dict[str, Any]:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
+from dtwin.cli_params import FiniteFloat, seed_option
 from dtwin.schedule.checker import check as check_schedule
 from dtwin.schedule.formats import load_instance, load_schedule, schedule_to_dict
 from dtwin.schedule.instance import Instance
 from dtwin.schedule.rules import MODES, RULES, dispatch
 from dtwin.schedule.solution import OBJECTIVES, Schedule, weighted_tardiness
+from dtwin.schedule.solver import MAX_TIME_LIMIT, MAX_WORKERS
 
 
 @click.group("schedule")
@@ -30,19 +32,19 @@ def schedule() -> None:
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0.01),
+    type=FiniteFloat(min=0.01, max=MAX_TIME_LIMIT),
     default=10.0,
     show_default=True,
     help="CP-SAT time limit in seconds.",
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_WORKERS),
     default=2,
     show_default=True,
     help="CP-SAT worker threads.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
+@seed_option("CP-SAT random seed.")
 @click.option(
     "--rule",
     "rules",
@@ -80,7 +82,7 @@ def solve_cmd(
         best = solve(instance, objective, time_limit, workers, seed)
     check_schedule(instance, best)
     if as_json:
-        click.echo(json.dumps(schedule_to_dict(best, instance.name)))
+        click.echo(json.dumps(schedule_to_dict(best, instance.name), allow_nan=False))
         return
     if len(results) > 1:
         for s in results:

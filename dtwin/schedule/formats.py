@@ -4,24 +4,44 @@ Standard text: first line ``jobs machines``, then one line per job of ``machine 
 pairs, machines numbered from 0. Taillard text: a header ``jobs machines [...]``, then the
 ``jobs x machines`` processing times, then the machine order (numbered from 1), optionally
 introduced by lines such as ``Times`` and ``Machines``. Lines starting with ``#`` are comments.
+
+Every reader refuses what CP-SAT or memory could not take, naming the file, line and value:
+the ranges are those of :mod:`dtwin.schedule.instance` (e.g. durations in ``1..10**9``, at
+most 10,000 jobs), numbers are plain decimal integers, and a leading UTF-8 byte-order mark
+(as Windows editors write) is ignored.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dtwin.config import format_validation_error, read_text
 from dtwin.errors import DataError, ScheduleError
 from dtwin.paths import JOBSHOP_DIR
-from dtwin.schedule.instance import Downtime, Instance, Job, Operation, Option
+from dtwin.schedule.instance import (
+    MAX_DURATION,
+    MAX_JOBS,
+    MAX_MACHINES,
+    MAX_TIME,
+    MAX_WEIGHT,
+    Downtime,
+    Instance,
+    Job,
+    Operation,
+    Option,
+)
 from dtwin.schedule.solution import Schedule, ScheduledOp
 
 _WORD = re.compile(r"[A-Za-z]")
+_INT = re.compile(r"[+-]?[0-9]+")  # int() alone would take "1_000", "١٢" and " 3 "
+_MAX_DIGITS = 30  # longer tokens are out of every range; shown cut short
+MAX_FILE_BYTES = 64 * 2**20  # an instance file larger than this is not a job shop we can solve
 
 
 def shipped_instances() -> list[str]:
@@ -51,11 +71,23 @@ def find_instance(name_or_path: str | Path) -> Path:
 
 def load_instance(path: str | Path) -> Instance:
     """Read an instance from a standard or Taillard text file, or a ``.json`` file."""
-    return parse_instance(read_text(path, DataError), str(path))
+    return parse_instance(_read(path), str(path))
+
+
+def _read(path: str | Path) -> str:
+    """The text of an instance or schedule file, refused early when it is far too large."""
+    size = Path(path).stat().st_size if Path(path).is_file() else 0
+    if size > MAX_FILE_BYTES:
+        raise DataError(
+            f"{path}: {size:,} bytes is too large for an instance or schedule file; "
+            f"valid: at most {MAX_FILE_BYTES:,} bytes"
+        )
+    return read_text(path, DataError)
 
 
 def parse_instance(text: str, filename: str) -> Instance:
     """Parse instance text by its file name: JSON for ``.json``, else standard/Taillard text."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the first line
     name = Path(filename).stem
     if Path(filename).suffix.lower() == ".json":
         return parse_json_instance(text, source=filename, name=name)
@@ -64,20 +96,7 @@ def parse_instance(text: str, filename: str) -> Instance:
 
 def parse_text_instance(text: str, source: str = "<text>", name: str = "instance") -> Instance:
     """Parse the standard or the Taillard job-shop text format (detected from the layout)."""
-    rows: list[tuple[int, list[int]]] = []  # (line number, numbers)
-    has_words = False
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if _WORD.match(line):
-            has_words = True  # Taillard section titles ("Times", "Nb of jobs, ...")
-            continue
-        try:
-            rows.append((lineno, [int(tok) for tok in line.split()]))
-        except ValueError:
-            bad = next(t for t in line.split() if not _is_int(t))
-            raise DataError(f"{source}, line {lineno}: {bad!r} is not an integer") from None
+    rows, has_words = _number_rows(text.removeprefix("\ufeff"), source)
     if not rows:
         raise DataError(f"{source}: empty file; expected a first line 'jobs machines'")
     head_line, head = rows[0]
@@ -87,6 +106,11 @@ def parse_text_instance(text: str, source: str = "<text>", name: str = "instance
     if n < 1 or m < 1:
         raise DataError(
             f"{source}, line {head_line}: jobs and machines must be >= 1, got {n} and {m}"
+        )
+    if n > MAX_JOBS or m > MAX_MACHINES:
+        raise DataError(
+            f"{source}, line {head_line}: {n} jobs x {m} machines is too large; valid: "
+            f"1..{MAX_JOBS} jobs and 1..{MAX_MACHINES} machines"
         )
     body = rows[1:]
     # Taillard: rows of m numbers (times, then machines); standard: rows of 2m numbers
@@ -98,6 +122,33 @@ def parse_text_instance(text: str, source: str = "<text>", name: str = "instance
         return Instance(name, m, tuple(jobs))
     except ScheduleError as exc:
         raise ScheduleError(f"{source}: {exc}", exc.violations) from None
+
+
+def _number_rows(text: str, source: str) -> tuple[list[tuple[int, list[int]]], bool]:
+    """(line number, integers) per line that holds numbers; True when titles were seen."""
+    rows: list[tuple[int, list[int]]] = []
+    has_words = False
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if _WORD.match(line):
+            has_words = True  # Taillard section titles ("Times", "Nb of jobs, ...")
+            continue
+        rows.append((lineno, [_integer(tok, source, lineno) for tok in line.split()]))
+    return rows, has_words
+
+
+def _integer(token: str, source: str, lineno: int) -> int:
+    if not _INT.fullmatch(token):
+        shown = token if len(token) <= _MAX_DIGITS else f"{token[:_MAX_DIGITS]}..."
+        raise DataError(f"{source}, line {lineno}: {shown!r} is not an integer")
+    if len(token.lstrip("+-")) > _MAX_DIGITS:
+        raise DataError(
+            f"{source}, line {lineno}: {token[:_MAX_DIGITS]}... ({len(token)} digits) is out of "
+            f"range; valid: durations 1..{MAX_DURATION}, machine numbers 0..{MAX_MACHINES - 1}"
+        )
+    return int(token)
 
 
 def _standard_jobs(body: list[tuple[int, list[int]]], n: int, m: int, source: str) -> list[Job]:
@@ -162,14 +213,11 @@ def _check_op(
         raise DataError(
             f"{source}, line {lineno}: job {j} op {k}: duration must be > 0, got {duration}"
         )
-
-
-def _is_int(token: str) -> bool:
-    try:
-        int(token)
-    except ValueError:
-        return False
-    return True
+    if duration > MAX_DURATION:
+        raise DataError(
+            f"{source}, line {lineno}: job {j} op {k}: duration {duration} is out of range "
+            f"(valid: 1..{MAX_DURATION}; CP-SAT needs 64-bit-safe times)"
+        )
 
 
 # ---------------------------------------------------------------- JSON instances
@@ -177,16 +225,16 @@ def _is_int(token: str) -> bool:
 
 class _OptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    machine: int = Field(ge=0)
-    duration: int = Field(gt=0)
+    machine: int = Field(ge=0, lt=MAX_MACHINES)
+    duration: int = Field(gt=0, le=MAX_DURATION)
 
 
 class _OperationIn(BaseModel):
     """Either ``{machine, duration}`` or ``{options: [{machine, duration}, ...]}``."""
 
     model_config = ConfigDict(extra="forbid")
-    machine: int | None = Field(default=None, ge=0)
-    duration: int | None = Field(default=None, gt=0)
+    machine: int | None = Field(default=None, ge=0, lt=MAX_MACHINES)
+    duration: int | None = Field(default=None, gt=0, le=MAX_DURATION)
     options: list[_OptionIn] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
@@ -205,33 +253,35 @@ class _OperationIn(BaseModel):
 class _JobIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = ""
-    release: int = Field(default=0, ge=0)
-    due: int | None = Field(default=None, ge=0)
-    deadline: int | None = Field(default=None, ge=0)
-    weight: int = Field(default=1, ge=0)
+    release: int = Field(default=0, ge=0, le=MAX_TIME)
+    due: int | None = Field(default=None, ge=0, le=MAX_TIME)
+    deadline: int | None = Field(default=None, ge=0, le=MAX_TIME)
+    weight: int = Field(default=1, ge=0, le=MAX_WEIGHT)
     operations: list[_OperationIn] = Field(min_length=1)
 
 
 class _DowntimeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    machine: int = Field(ge=0)
-    start: int = Field(ge=0)
-    end: int = Field(gt=0)
+    machine: int = Field(ge=0, lt=MAX_MACHINES)
+    start: int = Field(ge=0, le=MAX_TIME)
+    end: int = Field(gt=0, le=MAX_TIME)
 
 
 class _InstanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
-    machines: int = Field(ge=1)
-    jobs: list[_JobIn] = Field(min_length=1)
-    setups: dict[int, list[list[int]]] = Field(default_factory=dict)
+    machines: int = Field(ge=1, le=MAX_MACHINES)
+    jobs: list[_JobIn] = Field(min_length=1, max_length=MAX_JOBS)
+    setups: dict[int, list[list[Annotated[int, Field(ge=0, le=MAX_DURATION)]]]] = Field(
+        default_factory=dict
+    )
     unavailability: list[_DowntimeIn] = Field(default_factory=list)
 
 
 def parse_json_instance(text: str, source: str = "<json>", name: str = "instance") -> Instance:
     """Parse an instance from JSON text (see ``data/jobshop/demo.json`` for the layout)."""
     try:
-        data = json.loads(text)
+        data = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         raise DataError(f"{source}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
     return instance_from_dict(data, source, name)
@@ -315,8 +365,8 @@ def schedule_to_dict(schedule: Schedule, instance_name: str = "") -> dict[str, A
     return {
         "instance": instance_name,
         "objective": schedule.objective,
-        "value": schedule.value,
-        "lower_bound": schedule.lower_bound,
+        "value": _finite(schedule.value),
+        "lower_bound": _finite(schedule.lower_bound),
         "status": schedule.status,
         "solve_seconds": round(schedule.solve_seconds, 3),
         "method": schedule.method,
@@ -325,6 +375,11 @@ def schedule_to_dict(schedule: Schedule, instance_name: str = "") -> dict[str, A
             for o in sorted(schedule.operations, key=lambda o: (o.job, o.op))
         ],
     }
+
+
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: a figure without a finite value is null."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def write_schedule(schedule: Schedule, path: str | Path, instance_name: str = "") -> Path:
@@ -373,7 +428,7 @@ def schedule_from_dict(data: Any, source: str = "<json>") -> Schedule:
 
 def load_schedule(path: str | Path) -> Schedule:
     """Read a schedule JSON file written by :func:`write_schedule` or ``dtwin schedule solve``."""
-    text = read_text(path, DataError)
+    text = _read(path).removeprefix("\ufeff")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -15,6 +15,7 @@ seed-to-seed spread of about 1% on the hardest instances).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -50,6 +51,11 @@ SMALL_PHASES: list[tuple[float, dict[str, Any]]] = [
     (1.0, {"use_lns_only": True}),
 ]
 SMALL_OPERATIONS = 150
+
+# run parameters CP-SAT takes: random_seed and num_workers are 32-bit integers
+SEED_MAX = 2**31 - 1
+MAX_WORKERS = 256
+MAX_TIME_LIMIT = 86_400.0  # seconds (a day)
 
 
 # Benchmarks on a shared machine: when set, a time limit means CPU time per worker (a 10 s
@@ -138,8 +144,7 @@ def solve(
     from ortools.sat.python import cp_model
 
     obj = as_objective(objective)
-    if time_limit <= 0 or workers < 1:
-        raise ScheduleError(f"need time_limit > 0 and workers >= 1, got {time_limit} and {workers}")
+    check_run_parameters(time_limit, workers, seed)
     t0 = time.perf_counter()
     c0 = _clock(workers)
     pinned = pinned or Pinned()
@@ -194,6 +199,27 @@ def solve(
     if keep_warm and evaluate(instance, warm, obj) < sched.value:
         return _fallback(instance, warm, obj, t0, sched.lower_bound)
     return sched
+
+
+def check_run_parameters(time_limit: float, workers: int, seed: int) -> None:
+    """Refuse a time limit, worker count or seed that CP-SAT cannot take (NaN included)."""
+    problems = []
+    if not (_is_real(time_limit) and 0 < time_limit <= MAX_TIME_LIMIT):
+        problems.append(f"need time_limit > 0 and <= {MAX_TIME_LIMIT:g} s, got {time_limit!r}")
+    if not (_is_whole(workers) and 1 <= workers <= MAX_WORKERS):
+        problems.append(f"need workers >= 1 and <= {MAX_WORKERS}, got {workers!r}")
+    if not (_is_whole(seed) and 0 <= seed <= SEED_MAX):
+        problems.append(f"need a seed in 0..{SEED_MAX} (CP-SAT's is 32-bit), got {seed!r}")
+    if problems:
+        raise ScheduleError("; ".join(problems))
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass
@@ -307,6 +333,7 @@ def solve_textbook(
 
     if instance.is_flexible or instance.setups or instance.unavailability:
         raise ScheduleError("the textbook model handles plain job shops only")
+    check_run_parameters(time_limit, workers, seed)
     t0 = time.perf_counter()
     model = cp_model.CpModel()
     horizon = sum(op.options[0].duration for job in instance.jobs for op in job.operations)

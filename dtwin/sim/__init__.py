@@ -29,6 +29,11 @@ _EXPORTS = {
     "bottleneck": "dtwin.sim.scenarios",
     "default_scenarios": "dtwin.sim.scenarios",
     "station_loads": "dtwin.sim.analysis",
+    "unstable_stations": "dtwin.sim.analysis",
+    "load_warning": "dtwin.sim.analysis",
+    "check_load": "dtwin.sim.analysis",
+    "Limits": "dtwin.sim.config",
+    "check_run": "dtwin.sim.config",
     "factory_from_schedule": "dtwin.sim.jobs",
     "DEMO_FACTORY": "dtwin.paths",
 }

@@ -49,3 +49,40 @@ def station_loads(config: FactoryConfig | dict[str, Any] | str | Path) -> pd.Dat
             }
         )
     return pd.DataFrame(rows)
+
+
+def unstable_stations(config: FactoryConfig | dict[str, Any] | str | Path) -> dict[str, float]:
+    """Station name -> load (with failures) for every station loaded beyond its capacity."""
+    loads = station_loads(config)
+    over = loads[loads["load_with_failures"] > 1.0 + 1e-9]
+    return {str(r.station): float(r.load_with_failures) for r in over.itertuples()}
+
+
+def load_warning(config: FactoryConfig | dict[str, Any] | str | Path) -> str | None:
+    """One line that names every unstable station (load > 1), or None for a stable factory."""
+    over = unstable_stations(config)
+    if not over:
+        return None
+    worst = sorted(over.items(), key=lambda item: -item[1])
+    named = ", ".join(f"{name} ({load:.2f})" for name, load in worst)
+    return (
+        f"unstable factory: load > 1 at {named}; work arrives faster than these stations "
+        f"can do it, so their queues grow without end and WIP and lead times depend on the "
+        f"run length (add machines there or slow the arrivals)"
+    )
+
+
+def check_load(
+    config: FactoryConfig | dict[str, Any] | str | Path, echo: Any = print
+) -> str | None:
+    """Print a ``warning:`` line for an unstable factory (or its highest load); return it."""
+    warning = load_warning(config)
+    if warning is not None:
+        echo(f"warning: {warning}")
+        return warning
+    loads = station_loads(config)
+    if len(loads) and loads["load_with_failures"].max() > 0:
+        top = loads.loc[loads["load_with_failures"].idxmax()]
+        load = top.load_with_failures
+        echo(f"stable: every station's load is <= 1 (highest: {top.station} {load:.2f})")
+    return None

@@ -1,4 +1,9 @@
-"""``dtwin simulate``: run a factory config and print its KPIs (text or JSON)."""
+"""``dtwin simulate``: run a factory config and print its KPIs (text or JSON).
+
+Every numeric option is range-checked by click (``dtwin.cli_params``); an unstable factory
+(load > 1 at a station) runs, with a ``warning:`` line on stderr and in ``warnings`` of the
+JSON report. The JSON never holds NaN or infinity (a figure without a value is ``null``).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,32 @@ from typing import Any
 
 import click
 
+from dtwin.cli_params import FiniteFloat, seed_option
 from dtwin.config import parse_override
+from dtwin.errors import SimulationError
+from dtwin.sim.config import MAX_DAYS, MAX_REPLICATIONS
 
 
 @click.command("simulate")
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--days", type=float, default=7.0, show_default=True, help="Measured days.")
 @click.option(
-    "--warmup-days", type=float, default=1.0, show_default=True, help="Warm-up before measuring."
+    "--days",
+    type=FiniteFloat(min=0, min_open=True, max=MAX_DAYS),
+    default=7.0,
+    show_default=True,
+    help="Measured days.",
 )
-@click.option("--replications", type=int, default=3, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--warmup-days",
+    type=FiniteFloat(min=0, max=MAX_DAYS),
+    default=1.0,
+    show_default=True,
+    help="Warm-up before measuring.",
+)
+@click.option(
+    "--replications", type=click.IntRange(1, MAX_REPLICATIONS), default=3, show_default=True
+)
+@seed_option()
 @click.option(
     "--set",
     "overrides",
@@ -37,11 +57,20 @@ def simulate(
     as_json: bool,
 ) -> None:
     """Simulate the factory CONFIG and report KPIs as means over replications."""
+    from dtwin.sim.analysis import load_warning, unstable_stations
     from dtwin.sim.config import load_factory
     from dtwin.sim.runner import replicate
 
     cfg = load_factory(config, dict(parse_override(o) for o in overrides))
-    reps = replicate(cfg, replications=replications, days=days, warmup_days=warmup_days, seed=seed)
+    warning = load_warning(cfg)
+    if warning is not None:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        reps = replicate(
+            cfg, replications=replications, days=days, warmup_days=warmup_days, seed=seed
+        )
+    except SimulationError as exc:
+        raise SimulationError(f"{config}: {exc}") from exc
     report = build_report(reps.summary, [st.name for st in cfg.stations])
     report.update(
         config=str(config),
@@ -50,9 +79,11 @@ def simulate(
         replications=replications,
         seed=seed,
         overrides=list(overrides),
+        warnings=[warning] if warning else [],
+        unstable_stations=unstable_stations(cfg),
     )
     if as_json:
-        click.echo(json.dumps(report, sort_keys=False))
+        click.echo(json.dumps(report, sort_keys=False, allow_nan=False))
         return
     click.echo(f"{config}: {replications} replication(s) of {days:g} day(s), seed {seed}")
     for key, value in report["kpis"].items():
@@ -98,4 +129,4 @@ def build_report(summary: Any, stations: list[str]) -> dict[str, Any]:
 
 def _num(value: Any) -> float | None:
     value = float(value)
-    return None if math.isnan(value) else value
+    return value if math.isfinite(value) else None

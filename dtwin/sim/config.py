@@ -2,27 +2,55 @@
 
 Time unit: minutes. Validation happens here once; the engine trusts the result. Every error
 is a :class:`~dtwin.errors.ConfigError` naming the file, the field (list items by their
-``name``) and what would be valid.
+``name``) and what would be valid. The ranges below keep every config finite: no field admits
+NaN or infinity, no count can exhaust memory, no release or failure stream can fire without
+end (``data/factories/README.md`` lists them); the engine's budgets (:class:`Limits`) catch
+whatever a valid config still makes run away.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 
 from dtwin.config import apply_overrides, load_mapping
 from dtwin.errors import ConfigError
-from dtwin.sim.distributions import DIST_NAMES, Distribution
+from dtwin.sim.distributions import DIST_NAMES, MAX_TIME, Distribution
 
 STATES = ("running", "idle", "blocked", "starved", "down", "maintenance")
 POLICIES = ("none", "periodic", "health_threshold")
 
+MAX_MACHINES = 1000  # per station
+MAX_TOTAL_MACHINES = 10_000  # over all stations (each machine is a SimPy process)
+MAX_BATCH = 10_000  # parts per arrival
+MAX_JOB_QUANTITY = 100_000  # parts per job-list entry
+MAX_JOB_PARTS = 1_000_000  # parts over the whole job list
+# the shortest mean time between two arrivals of a product, between failures of a machine, or
+# between two periodic services: a stream that fires more often than 1000 times a minute is a
+# typo (``arrival: 0``), not a factory
+MIN_MEAN_INTERVAL = 0.001
+MAX_DAYS = 3660.0  # measured days (and warm-up days) of one run: ten years
+MAX_REPLICATIONS = 1000
+DEFAULT_MAX_EVENTS = 20_000_000  # a minute or two of engine time; the demo needs ~8,500 a day
+DEFAULT_MAX_WIP = 100_000  # parts in the factory at once
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _frequent(dist: Distribution | None, what: str) -> Distribution | None:
+    """Refuse a distribution whose mean interval is too short to be a real stream."""
+    if dist is not None and not dist.mean_value >= MIN_MEAN_INTERVAL:
+        raise ValueError(
+            f"mean {what} {dist.mean_value:g} min is too short (the stream would fire without "
+            f"end); valid: a distribution with mean >= {MIN_MEAN_INTERVAL:g} min"
+        )
+    return dist
 
 
 class Failure(_Model):
@@ -30,6 +58,11 @@ class Failure(_Model):
 
     ttf: Distribution
     repair: Distribution
+
+    @field_validator("ttf")
+    @classmethod
+    def _ttf(cls, value: Distribution) -> Distribution:
+        return _frequent(value, "time to failure")
 
 
 class Health(_Model):
@@ -41,7 +74,7 @@ class Health(_Model):
     """
 
     wear_per_op: float = Field(default=0.001, ge=0, le=1)
-    failure_factor: float = Field(default=2.0, ge=0)
+    failure_factor: float = Field(default=2.0, ge=0, le=1000)
     defect_factor: float = Field(default=0.05, ge=0, le=1)
     repair_restores: float = Field(default=0.0, ge=0, le=1)
 
@@ -51,7 +84,7 @@ class MaintenancePolicy(_Model):
     ``health_threshold`` (when health drops below ``threshold``), taking ``duration``."""
 
     policy: Literal["none", "periodic", "health_threshold"] = "none"
-    interval: PositiveFloat | None = None
+    interval: float | None = Field(default=None, ge=MIN_MEAN_INTERVAL, le=MAX_TIME)
     threshold: float | None = Field(default=None, gt=0, lt=1)
     duration: Distribution | None = None
 
@@ -69,18 +102,18 @@ class MaintenancePolicy(_Model):
 class Maintenance(MaintenancePolicy):
     """Factory-wide maintenance: default policy and the number of technicians (null = any)."""
 
-    technicians: int | None = Field(default=None, ge=1)
+    technicians: int | None = Field(default=None, ge=1, le=MAX_MACHINES)
 
 
 class Energy(_Model):
     """Power draw in kW per machine state."""
 
-    running: float = Field(default=0.0, ge=0)
-    idle: float = Field(default=0.0, ge=0)
-    blocked: float = Field(default=0.0, ge=0)
-    starved: float = Field(default=0.0, ge=0)
-    down: float = Field(default=0.0, ge=0)
-    maintenance: float = Field(default=0.0, ge=0)
+    running: float = Field(default=0.0, ge=0, le=1e6)
+    idle: float = Field(default=0.0, ge=0, le=1e6)
+    blocked: float = Field(default=0.0, ge=0, le=1e6)
+    starved: float = Field(default=0.0, ge=0, le=1e6)
+    down: float = Field(default=0.0, ge=0, le=1e6)
+    maintenance: float = Field(default=0.0, ge=0, le=1e6)
 
 
 class Position(_Model):
@@ -102,7 +135,7 @@ class Station(_Model):
     """A group of identical parallel machines fed by one input buffer."""
 
     name: str = Field(min_length=1)
-    machines: int = Field(default=1, ge=1)
+    machines: int = Field(default=1, ge=1, le=MAX_MACHINES)
     process_time: Distribution
     buffer: int | None = Field(default=None, ge=0)
     kind: Literal["process", "inspection"] = "process"
@@ -123,8 +156,13 @@ class Product(_Model):
     name: str = Field(min_length=1)
     routing: list[str] = Field(min_length=1)
     arrival: Distribution | None = None
-    batch_size: int = Field(default=1, ge=1)
+    batch_size: int = Field(default=1, ge=1, le=MAX_BATCH)
     process_times: dict[str, Distribution] = Field(default_factory=dict)
+
+    @field_validator("arrival")
+    @classmethod
+    def _arrival(cls, value: Distribution | None) -> Distribution | None:
+        return _frequent(value, "inter-arrival time")
 
 
 class Job(_Model):
@@ -135,8 +173,8 @@ class Job(_Model):
     """
 
     product: str
-    release: float = Field(ge=0)
-    quantity: int = Field(default=1, ge=1)
+    release: float = Field(ge=0, le=MAX_TIME)
+    quantity: int = Field(default=1, ge=1, le=MAX_JOB_QUANTITY)
     name: str | None = None
     priorities: list[float] | None = None
 
@@ -154,6 +192,14 @@ class Shift(_Model):
         return self
 
 
+class Limits(_Model):
+    """Run-away budgets: a run that needs more SimPy events, or holds more parts at once,
+    stops with a :class:`~dtwin.errors.SimulationError` saying how to raise the budget."""
+
+    max_events: int = Field(default=DEFAULT_MAX_EVENTS, ge=1, le=10**12)
+    max_wip: int = Field(default=DEFAULT_MAX_WIP, ge=1, le=10**8)
+
+
 class FactoryConfig(_Model):
     """A whole factory: products, stations and the optional parts of the model."""
 
@@ -165,6 +211,7 @@ class FactoryConfig(_Model):
     maintenance: Maintenance = Field(default_factory=Maintenance)
     shifts: list[Shift] | None = None
     conveyors: list[tuple[str, str]] | None = None
+    limits: Limits = Field(default_factory=Limits)
 
     @field_validator("shifts")
     @classmethod
@@ -195,6 +242,8 @@ def parse_factory(
 ) -> FactoryConfig:
     """Validate a factory mapping (after dotted ``overrides``) and cross-check it."""
     if overrides:
+        if isinstance(data, dict) and "limits" not in data:
+            data = {**data, "limits": {}}  # so that --set limits.max_events=N always works
         try:
             data = apply_overrides(data, overrides)
         except ConfigError as exc:
@@ -221,6 +270,27 @@ def with_overrides(config: FactoryConfig, overrides: dict[str, Any]) -> FactoryC
     """Return a copy of ``config`` with dotted-path overrides applied and re-checked."""
     data = config.model_dump(mode="json", exclude_none=True)
     return parse_factory(data, source="overrides", overrides=overrides)
+
+
+def check_run(days: float, warmup_days: float = 0.0, replications: int = 1) -> None:
+    """Refuse a run length or a replication count outside the documented ranges."""
+    problems = []
+    # written so that NaN fails every comparison and is refused with the rest
+    if not (_is_number(days) and 0 < days <= MAX_DAYS):
+        problems.append(f"days: must be > 0 and <= {MAX_DAYS:g} (got {days!r})")
+    if not (_is_number(warmup_days) and 0 <= warmup_days <= MAX_DAYS):
+        problems.append(f"warmup_days: must be >= 0 and <= {MAX_DAYS:g} (got {warmup_days!r})")
+    whole = isinstance(replications, int) and not isinstance(replications, bool)
+    if not (whole and 1 <= replications <= MAX_REPLICATIONS):
+        problems.append(
+            f"replications: must be an integer in 1..{MAX_REPLICATIONS} (got {replications!r})"
+        )
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def check_factory(config: FactoryConfig, source: str = "<factory>") -> None:
@@ -257,6 +327,7 @@ def _reference_problems(cfg: FactoryConfig) -> list[str]:
                 f"products.{prod.name}.arrival: missing; give an inter-arrival distribution "
                 f"({', '.join(DIST_NAMES)}) or release the product through 'jobs'"
             )
+    out.extend(_size_problems(cfg))
     for i, job in enumerate(cfg.jobs):
         if job.product not in products:
             out.append(
@@ -290,6 +361,24 @@ def _reference_problems(cfg: FactoryConfig) -> list[str]:
                 out.append(f"conveyors[{i}]: unknown station {end!r}; choices: {choices}")
     if not out:
         out.extend(_deadlock_problems(cfg))
+    return out
+
+
+def _size_problems(cfg: FactoryConfig) -> list[str]:
+    """Totals that each field's range alone does not bound (memory of the engine)."""
+    out = []
+    machines = sum(st.machines for st in cfg.stations)
+    if machines > MAX_TOTAL_MACHINES:
+        out.append(
+            f"stations: {machines} machines in all is too many; valid: at most "
+            f"{MAX_TOTAL_MACHINES} over all stations"
+        )
+    job_parts = sum(job.quantity for job in cfg.jobs)
+    if job_parts > MAX_JOB_PARTS:
+        out.append(
+            f"jobs: {job_parts} parts in all is too many; valid: at most {MAX_JOB_PARTS} "
+            f"(a longer plan runs in several parts)"
+        )
     return out
 
 
@@ -330,7 +419,7 @@ def _format_errors(exc: ValidationError, data: Any) -> str:
     parts = []
     for err in exc.errors():
         loc = _named_loc(err["loc"], data)
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid":
             tag = err["input"].get("dist")
             msg = f"unknown distribution {tag!r}; valid: {', '.join(DIST_NAMES)}"

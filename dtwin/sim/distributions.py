@@ -3,6 +3,11 @@
 Every distribution is a small pydantic model tagged by ``dist``; :func:`sampler` turns one
 into a zero-argument callable bound to a ``random.Random`` stream, which is the cheapest way
 to draw one number at a time in CPython (the hot path of the simulation).
+
+Every time is a finite number of minutes in ``[0, MAX_TIME]``; shapes that put almost every
+draw near 0 while keeping a large mean (a Weibull shape below 0.1, a lognormal whose std is
+more than 10 times its mean) are refused, so that the mean says how often a distribution
+fires (see ``data/factories/README.md``).
 """
 
 from __future__ import annotations
@@ -17,9 +22,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PositiveFloat,
     model_validator,
 )
+
+MAX_TIME = 1e9  # minutes (about 1900 years): the largest time any distribution may give
+MIN_WEIBULL_SHAPE = 0.1
+MAX_WEIBULL_SHAPE = 100.0
+MAX_LOGNORMAL_CV = 10.0  # std / mean
+
+Time = Annotated[float, Field(ge=0, le=MAX_TIME)]
+PositiveTime = Annotated[float, Field(gt=0, le=MAX_TIME)]
 
 DIST_NAMES = (
     "fixed",
@@ -34,7 +46,7 @@ DIST_NAMES = (
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @property
     def mean_value(self) -> float:
@@ -46,7 +58,7 @@ class Fixed(_Dist):
     """A constant: ``{dist: fixed, value: 2.0}``."""
 
     dist: Literal["fixed"] = "fixed"
-    value: float = Field(ge=0)
+    value: Time
 
     @property
     def mean_value(self) -> float:
@@ -57,7 +69,7 @@ class Exponential(_Dist):
     """Exponential with the given mean: ``{dist: exponential, mean: 1.5}``."""
 
     dist: Literal["exponential"]
-    mean: PositiveFloat
+    mean: PositiveTime
 
     @property
     def mean_value(self) -> float:
@@ -68,8 +80,8 @@ class Normal(_Dist):
     """Normal, truncated at 0 by resampling: ``{dist: normal, mean: 2, std: 0.2}``."""
 
     dist: Literal["normal"]
-    mean: PositiveFloat
-    std: float = Field(ge=0)
+    mean: PositiveTime
+    std: Time
 
     @property
     def mean_value(self) -> float:
@@ -80,8 +92,17 @@ class Lognormal(_Dist):
     """Lognormal given the mean and std of the variable itself (not of its log)."""
 
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    std: float = Field(ge=0)
+    mean: PositiveTime
+    std: Time
+
+    @model_validator(mode="after")
+    def _spread(self) -> Lognormal:
+        if self.std > MAX_LOGNORMAL_CV * self.mean:
+            raise ValueError(
+                f"std {self.std:g} is more than {MAX_LOGNORMAL_CV:g} x the mean {self.mean:g} "
+                f"(almost every draw would be near 0); valid: std <= {MAX_LOGNORMAL_CV:g} x mean"
+            )
+        return self
 
     @property
     def mean_value(self) -> float:
@@ -92,9 +113,9 @@ class Triangular(_Dist):
     """Triangular: ``{dist: triangular, low: 1, mode: 2, high: 4}``."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Time
+    mode: Time
+    high: Time
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -111,8 +132,8 @@ class Uniform(_Dist):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Time
+    high: Time
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -129,8 +150,8 @@ class Weibull(_Dist):
     """Weibull with ``shape`` k and ``scale`` lambda (mean = scale * Gamma(1 + 1/k))."""
 
     dist: Literal["weibull"]
-    shape: PositiveFloat
-    scale: PositiveFloat
+    shape: float = Field(ge=MIN_WEIBULL_SHAPE, le=MAX_WEIBULL_SHAPE)
+    scale: PositiveTime
 
     @property
     def mean_value(self) -> float:
@@ -141,8 +162,8 @@ class Empirical(_Dist):
     """Resampling of observed values, optionally weighted."""
 
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[Time] = Field(min_length=1)
+    weights: list[Annotated[float, Field(ge=0, le=1e12)]] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:

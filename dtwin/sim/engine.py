@@ -6,16 +6,24 @@ count operating time: an operation that would outlast the remaining time to fail
 around the repair, so no SimPy interrupts are needed. Every random number comes from a
 ``random.Random`` stream keyed by (seed, replication, purpose), so a run is reproducible bit
 for bit and scenarios share streams per station (common random numbers).
+
+No valid config can run away unnoticed: the event loop counts SimPy events and checks the
+budget of ``limits.max_events`` every :data:`EVENT_CHECK` events, and every release checks
+``limits.max_wip``; either stops the run with a :class:`~dtwin.errors.SimulationError` that
+says how to raise the budget.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import simpy
+from simpy.core import StopSimulation
+from simpy.events import Event
 
 from dtwin.errors import SimulationError
 from dtwin.sim.buffer import Buffer, PriorityBuffer, SequenceBuffer
@@ -27,6 +35,9 @@ from dtwin.sim.results import MachineSnapshot, Snapshot
 RUN, IDLE, BLOCKED, STARVED, DOWN, MAINT, OFF = range(7)
 STATE_NAMES = ("running", "idle", "blocked", "starved", "down", "maintenance", "off_shift")
 SNAPSHOT_STATE = ("running", "idle", "blocked", "starved", "down", "maintenance", "idle")
+# events between two checks of the event budget: often enough to stop a run within a fraction
+# of a second of its budget, rare enough to cost nothing per event
+EVENT_CHECK = 50_000
 
 
 class Part:
@@ -139,6 +150,8 @@ class Simulation:
         self.log: list[tuple[float, int, str, int, str]] | None = [] if log_events else None
         self.t0 = 0.0
         self.wip = 0
+        self.max_wip = cfg.limits.max_wip
+        self.events = 0  # SimPy events processed so far (warm-up included)
         self.wip_area = 0.0
         self.wip_last = 0.0
         self.released = 0
@@ -183,10 +196,19 @@ class Simulation:
         return self.env.now
 
     def run_until(self, t: float) -> Simulation:
-        """Advance the simulation to time ``t`` (minutes); a no-op if already there."""
+        """Advance the simulation to time ``t`` (minutes); a no-op if already there.
+
+        Raises
+        ------
+        SimulationError
+            When ``t`` is not a finite time, on a deadlock, or when the run exceeds the
+            event or WIP budget of ``config.limits``.
+        """
+        if not isinstance(t, int | float) or not math.isfinite(t):
+            raise SimulationError(f"run_until: t must be a finite time in minutes, got {t!r}")
         if t > self.env.now:
             stop = self.env.timeout(t - self.env.now)
-            self.env.run(until=stop)
+            self._advance(stop)
             if stop.callbacks is not None:
                 # SimPy re-queues the stop event first in line (with no callbacks left); drop
                 # it so that an empty queue means nothing can ever happen again
@@ -194,6 +216,44 @@ class Simulation:
             if self.env.peek() == float("inf"):
                 self._check_deadlock()
         return self
+
+    def _advance(self, stop: Event) -> None:
+        """Process events up to ``stop`` (as ``env.run(until=stop)``) within the event budget."""
+        env = self.env
+        budget = self.config.limits.max_events
+        stop.callbacks.append(StopSimulation.callback)  # type: ignore[union-attr]
+        try:
+            while True:
+                todo = min(EVENT_CHECK, budget - self.events)
+                if todo <= 0:
+                    raise self._over_budget()
+                done = 0
+                try:
+                    for done in range(1, todo + 1):  # noqa: B007 (read in finally)
+                        env.step()  # as env.run does (measured faster than a stored bound method)
+                finally:
+                    self.events += done
+        except StopSimulation:
+            pass
+
+    def _over_budget(self) -> SimulationError:
+        budget = self.config.limits.max_events
+        return SimulationError(
+            f"simulation stopped at t={self.env.now:g} min after {self.events:,} SimPy events "
+            f"(limits.max_events = {budget:,}): a release, process or failure stream fires "
+            f"far more often than a factory does, or the run is very long; check the arrival, "
+            f"process and failure times, or raise the budget with "
+            f"--set limits.max_events={budget * 10} (limits: {{max_events: N}} in the file)"
+        )
+
+    def _over_wip(self) -> None:
+        budget = self.max_wip
+        raise SimulationError(
+            f"simulation stopped at t={self.env.now:g} min with {self.wip:,} parts in the "
+            f"factory (limits.max_wip = {budget:,}): releases outrun the stations, whose "
+            f"queues grow without end (a load above 1 in station_loads); add machines, slow "
+            f"the arrivals, or raise the budget with --set limits.max_wip={budget * 10}"
+        )
 
     def _check_deadlock(self) -> None:
         """Nothing is scheduled any more: if parts are stuck, say where."""
@@ -258,6 +318,8 @@ class Simulation:
         self.wip_last = now
         self.wip += 1
         self.released += 1
+        if self.wip > self.max_wip:
+            self._over_wip()
 
     def _source(self, index: int) -> Generator[Any, Any, None]:
         prod = self.config.products[index]

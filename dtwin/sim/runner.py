@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from dtwin.errors import ConfigError
-from dtwin.sim.config import FactoryConfig, to_factory
+from dtwin.sim.config import FactoryConfig, check_run, to_factory
 from dtwin.sim.engine import Simulation
 from dtwin.sim.kpis import compute_kpis, machine_frame, station_frame
 from dtwin.sim.results import SimResult, events_frame
@@ -28,10 +28,7 @@ def simulate(
     replication: int = 0,
 ) -> SimResult:
     """Run the factory for ``warmup_days`` + ``days`` and measure the last ``days``."""
-    if days <= 0:
-        raise ConfigError(f"days: must be > 0 (got {days})")
-    if warmup_days < 0:
-        raise ConfigError(f"warmup_days: must be >= 0 (got {warmup_days})")
+    check_run(days, warmup_days)
     warmup = warmup_days * MINUTES_PER_DAY
     sim = Simulation(to_factory(config), seed, warmup, log_events, replication)
     sim.run_until(warmup + days * MINUTES_PER_DAY)
@@ -89,8 +86,7 @@ def replicate(
     seed: int = 0,
 ) -> Replications:
     """Run independent replications serially and summarise them with 95% CIs."""
-    if replications < 1:
-        raise ConfigError(f"replications: must be >= 1 (got {replications})")
+    check_run(days, warmup_days, replications)
     cfg = to_factory(config)
     rows = [run_record(cfg, days, warmup_days, seed, r) for r in _progress(replications)]
     runs = pd.DataFrame(rows)

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from dtwin.errors import ConfigError
-from dtwin.sim.config import FactoryConfig, to_factory, with_overrides
+from dtwin.sim.config import FactoryConfig, check_run, to_factory, with_overrides
 from dtwin.sim.runner import run_record, summarize
 
 BACKENDS = ("serial", "processes", "dask")
@@ -36,8 +36,9 @@ def run_scenarios(
     """
     if backend not in BACKENDS:
         raise ConfigError(f"backend: {backend!r} is not valid; choices: {', '.join(BACKENDS)}")
-    if replications < 1:
-        raise ConfigError(f"replications: must be >= 1 (got {replications})")
+    check_run(days, warmup_days, replications)
+    if not isinstance(workers, int) or not 1 <= workers <= 256:
+        raise ConfigError(f"workers: {workers!r} is not valid; valid: an integer in 1..256")
     if not overrides:
         raise ConfigError("overrides: give at least one scenario, e.g. {'base': {}}")
     base = to_factory(config)

@@ -83,3 +83,26 @@ def test_parse_override_reads_yaml_values():
     assert parse_override("rate=0.5") == ("rate", 0.5)
     with pytest.raises(ConfigError, match="expected PATH=VALUE"):
         parse_override("stations.press.machines")
+
+
+@pytest.mark.parametrize(
+    "content,expected",
+    [(b"\xef\xbb\xbfa: 1\n", {"a": 1}), (b"a: 1\r\n", {"a": 1})],
+    ids=["utf8-bom", "crlf"],
+)
+def test_load_mapping_reads_a_bom_and_crlf(tmp_path, content, expected):
+    from dtwin.config import load_mapping
+
+    path = tmp_path / "f.yaml"
+    path.write_bytes(content)
+    assert load_mapping(path) == expected
+
+
+def test_read_text_names_a_non_utf8_byte(tmp_path):
+    from dtwin.config import read_text
+    from dtwin.errors import ConfigError
+
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"f.yaml: not UTF-8 text \(byte 0xe9 at offset 9\)"):
+        read_text(path)

@@ -51,7 +51,7 @@ def test_simulate_set_override_and_text_output(minimal_path):
         (["--set", "stations.press.process_time.dist=gamma"], "valid: fixed, exponential"),
         (["--set", "stations.paint.machines=-1"], "stations.paint.machines"),
         (["--set", "products.part.routing=[press, pant]"], "unknown station 'pant'"),
-        (["--days", "0"], "days: must be > 0"),
+        (["--days", "0"], "'--days': '0' is out of range (valid: 0 < x <= 3660)"),
     ],
     ids=["unknown-station", "unknown-dist", "negative", "bad-routing", "zero-days"],
 )
