@@ -64,16 +64,56 @@ def load_config(model: type[ModelT], path: str | Path) -> ModelT:
     return validate(model, load_mapping(path), path)
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """Render a pydantic error as ``field.path: message (got value)`` parts on one line."""
+def format_validation_error(exc: ValidationError, data: Any = None) -> str:
+    """Render a pydantic error as ``field.path: message (got value)`` parts on one line.
+
+    With the validated ``data``, list items are named by their ``name`` field
+    (``stations.press.machines`` rather than ``stations.0.machines``) and the tags of tagged
+    unions (pydantic's extra ``loc`` part) are left out, so the path is the user's own.
+    """
     parts = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "<root>"
-        msg = err["msg"]
+        loc = _named_loc(err["loc"], data)
+        msg = err["msg"].removeprefix("Value error, ")
+        ctx = err.get("ctx") or {}
         got = err.get("input")
-        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        if err["type"] == "union_tag_invalid":
+            tag = str(ctx.get("discriminator", "")).strip("'")
+            msg = f"unknown {tag} {ctx.get('tag')!r}; valid: {_tags(ctx)}"
+        elif err["type"] == "union_tag_not_found":
+            msg = f"missing {ctx.get('discriminator', 'tag')}"
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        if err["type"] in ("missing", "union_tag_invalid", "union_tag_not_found"):
+            shown = ""
         parts.append(f"{loc}: {msg}{shown}")
     return "; ".join(parts)
+
+
+def _tags(ctx: dict[str, Any]) -> str:
+    return str(ctx.get("expected_tags", "")).replace("'", "")
+
+
+def _is_union_tag(node: Any, part: Any) -> bool:
+    if not isinstance(node, dict) or not isinstance(part, str) or part in node:
+        return False
+    return part in {v for v in node.values() if isinstance(v, str)}
+
+
+def _named_loc(loc: tuple[Any, ...], data: Any) -> str:
+    names: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            label = node.get("name") if isinstance(node, dict) else None
+            names.append(str(label) if isinstance(label, str) and label else f"[{part}]")
+            continue
+        if _is_union_tag(node, part):
+            continue  # a tagged union's tag: not a field of the user's file
+        names.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else None
+    text = ".".join(names) or "<root>"
+    return text.replace(".[", "[")
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 
-from dtwin.config import apply_overrides, load_mapping
+from dtwin.config import apply_overrides, format_validation_error, load_mapping
 from dtwin.errors import ConfigError
 from dtwin.sim.distributions import DIST_NAMES, MAX_TIME, Distribution
 
@@ -251,7 +251,7 @@ def parse_factory(
     try:
         config = FactoryConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {_format_errors(exc, data)}") from exc
+        raise ConfigError(f"{source}: {format_validation_error(exc, data)}") from exc
     check_factory(config, source)
     return config
 
@@ -412,39 +412,3 @@ def _cycle_through(start: str, succ: dict[str, set[str]]) -> list[str] | None:
                 seen.add(nxt)
                 stack.append((nxt, [*path, nxt]))
     return None
-
-
-def _format_errors(exc: ValidationError, data: Any) -> str:
-    """Render pydantic errors with list items named (``stations.press.machines``)."""
-    parts = []
-    for err in exc.errors():
-        loc = _named_loc(err["loc"], data)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "union_tag_invalid":
-            tag = err["input"].get("dist")
-            msg = f"unknown distribution {tag!r}; valid: {', '.join(DIST_NAMES)}"
-        elif err["type"] == "union_tag_not_found":
-            msg = f"missing 'dist'; valid: {', '.join(DIST_NAMES)}"
-        got = err.get("input")
-        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-        if err["type"] in ("missing", "union_tag_invalid", "union_tag_not_found"):
-            shown = ""
-        parts.append(f"{loc}: {msg}{shown}")
-    return "; ".join(parts)
-
-
-def _named_loc(loc: tuple[Any, ...], data: Any) -> str:
-    names: list[str] = []
-    node = data
-    for part in loc:
-        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
-            node = node[part]
-            label = node.get("name") if isinstance(node, dict) else None
-            names.append(str(label) if isinstance(label, str) and label else f"[{part}]")
-            continue
-        if part in DIST_NAMES and isinstance(node, dict) and node.get("dist") == part:
-            continue  # pydantic's union tag: not a field of the user's file
-        names.append(str(part))
-        node = node.get(part) if isinstance(node, dict) else None
-    text = ".".join(names) or "<root>"
-    return text.replace(".[", "[")
