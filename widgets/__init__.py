@@ -17,6 +17,8 @@ _EXPORTS = {
     "FactoryView3D": "widgets.factory3d",
     "DefectViewer": "widgets.defects",
     "MessageBox": "widgets.messages",
+    "SetAsidePanel": "widgets.set_aside",
+    "set_aside": "widgets.set_aside",
     "show_errors": "widgets.messages",
 }
 

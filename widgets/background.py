@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections.abc import Callable
@@ -31,3 +32,18 @@ def load_in_background(load: Callable[[], T], delay: float = 0.0) -> Future[T]:
 
     threading.Thread(target=run, name="dtwin-background-load", daemon=True).start()
     return future
+
+
+def preheat_imports(*modules: str) -> None:
+    """Import ``modules`` now in a preheated Voila kernel; elsewhere do nothing.
+
+    A preheated kernel imports before any visitor arrives (it then waits for the page request in
+    ``widgets.params.apply_url_parameters``), so a slow import there costs nobody time. A kernel
+    that Voila starts for a waiting page leaves such imports to the code that needs them (PyTorch
+    through ``load_in_background``), so that the page is sent first.
+    """
+    from widgets.params import preheating
+
+    if preheating():
+        for name in modules:
+            importlib.import_module(name)

@@ -6,12 +6,18 @@ against the app's ``limits``; a parameter named ``seed`` must lie in ``SEED_RANG
 says otherwise. A bad value never stops the app: it keeps its default, and the page shows one
 message (``widgets.messages.MessageBox``) that names every refused parameter, its value and what
 would be valid.
+
+Voila's preheated kernels (``apps/voila.json``) run the notebook before any visitor arrives, so
+the query string does not exist yet: ``apply_url_parameters`` then waits for the page request
+(``voila.utils.wait_for_request``) before it reads it. Apps therefore import their libraries
+before the parameters cell, and a preheated kernel has done that work when the visitor comes.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,11 +111,37 @@ def parse_url_parameters(
     return UrlParameters(values, list(problems.values()))
 
 
-def _query_string() -> str | None:
-    """The page's query string; None in a preheated kernel, which runs before any request."""
-    if os.environ.get("VOILA_PREHEAT", "False") == "True":
-        return None
-    return os.environ.get("QUERY_STRING", "")
+def preheating() -> bool:
+    """True in a preheated Voila kernel that no page request has claimed yet."""
+    return os.environ.get("VOILA_PREHEAT", "False") == "True"
+
+
+def wait_for_page_request() -> bool:
+    """In a preheated kernel, block until a page claims it; True once its request is known.
+
+    ``voila.utils.wait_for_request`` returns when Voila hands the kernel to a page and puts
+    that request's ``QUERY_STRING`` (and the other CGI variables) in ``os.environ``. Outside a
+    preheated kernel (a kernel Voila starts per page, papermill, JupyterLab) it returns at once.
+    False when the request could not be received (the page then keeps its defaults).
+    """
+    if not preheating():
+        return True
+    from voila.utils import wait_for_request
+
+    os.environ.pop("QUERY_STRING", None)  # only the page's own request counts
+    with warnings.catch_warnings(record=True):  # Voila warns on stderr when it cannot connect
+        warnings.simplefilter("always")
+        wait_for_request()
+    # The kernel now serves a page, as one that Voila starts per page does; Voila sends the
+    # request only once, so a second wait would block for ever.
+    os.environ["VOILA_PREHEAT"] = "False"
+    return "QUERY_STRING" in os.environ
+
+
+NO_REQUEST = (
+    "the page's URL parameters could not be read (the preheated kernel received no request "
+    "from Voila), so the app uses its defaults"
+)
 
 
 def apply_url_parameters(
@@ -120,15 +152,17 @@ def apply_url_parameters(
 ) -> dict[str, Any]:
     """Override ``names`` in ``namespace`` from the page's query string; return what changed.
 
-    Voila puts the query string in ``QUERY_STRING``; a preheated kernel runs before any request,
-    so it keeps its defaults. Under papermill there is no query string and nothing changes.
-    Refused values keep their defaults: in Voila the page shows why (a message box in this
-    cell's output); elsewhere ``ConfigError`` is raised so that a scripted run fails loudly.
+    Without ``query``, the page's ``QUERY_STRING`` is read; a preheated kernel first waits for
+    the page request (``wait_for_page_request``). Under papermill there is no query string and
+    nothing changes. Refused values keep their defaults: in Voila the page shows why (a message
+    box in this cell's output); elsewhere ``ConfigError`` is raised so that a scripted run fails
+    loudly.
     """
     if query is None:
-        query = _query_string()
-        if query is None:
+        if not wait_for_page_request():
+            _report(NO_REQUEST, kind="warning")
             return {}
+        query = os.environ.get("QUERY_STRING", "")
     defaults = {name: namespace.get(name) for name in names}
     parsed = parse_url_parameters(defaults, query, limits)
     namespace.update(parsed.values)
@@ -137,7 +171,7 @@ def apply_url_parameters(
     return parsed.values
 
 
-def _report(text: str) -> None:
+def _report(text: str, kind: str = "error") -> None:
     from widgets.messages import MessageBox, in_voila
 
     if not in_voila():
@@ -146,5 +180,5 @@ def _report(text: str) -> None:
 
     box = MessageBox()
     box.add_class("dtwin-url-parameters")
-    box.show(text)
+    box.show(text, kind)
     display(box)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,34 @@ class VoilaServer:
                 return False
             raise
 
+    def wait_for_heated_pool(
+        self, count: int, exclude: Sequence[int] = (), timeout: float = 180
+    ) -> list[int]:
+        """Wait until ``count`` kernels run, none in ``exclude`` (pids), and sit idle; their pids.
+
+        Idle: together under 10% of a core over 2 s, i.e. a preheated kernel has run its
+        notebook up to the wait for a page request (``widgets.params``).
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            kernels = self.kernels()
+            if len(kernels) == count and not {k.pid for k in kernels} & set(exclude):
+                with contextlib.suppress(psutil.Error):
+                    for kernel in kernels:
+                        kernel.cpu_percent(None)
+                    time.sleep(2)
+                    if sum(kernel.cpu_percent(None) for kernel in kernels) < 10:
+                        return [k.pid for k in kernels]
+            time.sleep(0.5)
+        raise AssertionError(
+            f"no heated pool of {count} within {timeout} s; kernels: "
+            f"{[k.pid for k in self.kernels()]}\n{self.log_tail()}"
+        )
+
+    def preheated_uses(self) -> int:
+        """How many pages were served by a preheated kernel so far (from the server log)."""
+        return self.log.read_text(errors="replace").count("Using pre-heated kernel")
+
     def wait_for_kernels(self, count: int, timeout: float = 60) -> int:
         """Wait until exactly ``count`` kernels run; the number running at the end."""
         deadline = time.monotonic() + timeout
@@ -120,12 +149,21 @@ def jupyter_env(state_dir: Path) -> dict[str, str]:
 
 
 def voila_command(
-    root: Path, port: int, state_dir: Path, preheat: bool = False, pool_size: int = 1
+    root: Path,
+    port: int,
+    state_dir: Path,
+    preheat: bool = False,
+    pool_size: int = 1,
+    preheat_only: Sequence[str] = (),
+    cull_idle_timeout: int = 60,
 ) -> list[str]:
     """The Voila command line serving ``root`` on 127.0.0.1:``port``.
 
     Voila runs in ``root`` so that it reads ``apps/voila.json`` as ``make apps`` does (the XSRF
     cookie that lets a closing page free its kernel, the upload bound); flags below win over it.
+    ``preheat_only`` (notebook names, e.g. ``kpi_dashboard.ipynb``) limits the preheated pools
+    to those notebooks, so a test heats one kernel instead of one per app. Kernels idle for
+    ``cull_idle_timeout`` seconds are culled (checked every tenth of it, at most every 10 s).
     """
     cmd = [
         sys.executable,
@@ -137,8 +175,8 @@ def voila_command(
         "--Voila.ip=127.0.0.1",
         "--show_tracebacks=False",
         f"--Voila.connection_dir_root={state_dir / 'connections'}",
-        "--MappingKernelManager.cull_idle_timeout=60",
-        "--MappingKernelManager.cull_interval=10",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
+        f"--MappingKernelManager.cull_interval={min(10, max(1, cull_idle_timeout // 10))}",
         f"--preheat_kernel={preheat}",
     ]
     if preheat:
@@ -147,6 +185,11 @@ def voila_command(
             f"--VoilaConfiguration.default_pool_size={pool_size}",
             "--VoilaKernelManager.fill_delay=10",
         ]
+        if preheat_only:
+            # Voila matches each denylist entry (a regular expression) against the notebook's
+            # absolute path: deny every path that does not end in one of these names
+            names = "|".join(re.escape(name) for name in preheat_only)
+            cmd.append(f"--VoilaKernelManager.preheat_denylist=^(?!(?:.*/)?(?:{names})$)")
     return cmd
 
 
@@ -180,7 +223,11 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
 
 @contextlib.contextmanager
 def voila_server(
-    root: Path = APPS, preheat: bool = False, pool_size: int = 1
+    root: Path = APPS,
+    preheat: bool = False,
+    pool_size: int = 1,
+    preheat_only: Sequence[str] = (),
+    cull_idle_timeout: int = 60,
 ) -> Iterator[VoilaServer]:
     """Run Voila on ``root`` for the duration of the ``with`` block; always stops it."""
     with tempfile.TemporaryDirectory(prefix="dtwin-voila-") as tmp:
@@ -190,7 +237,9 @@ def voila_server(
         log = state / "voila.log"
         with log.open("w") as log_file:
             process = subprocess.Popen(
-                voila_command(root, port, state, preheat=preheat, pool_size=pool_size),
+                voila_command(
+                    root, port, state, preheat, pool_size, preheat_only, cull_idle_timeout
+                ),
                 cwd=root,
                 env=jupyter_env(state),
                 stdout=log_file,

@@ -1,8 +1,11 @@
+import os
+
 import pytest
 
 from dtwin.errors import ConfigError, DataError
+from widgets.background import preheat_imports
 from widgets.messages import MessageBox, raise_outside_voila, show_errors
-from widgets.params import apply_url_parameters, parse_url_parameters
+from widgets.params import apply_url_parameters, parse_url_parameters, wait_for_page_request
 
 
 def test_show_errors_puts_dtwin_message_in_box():
@@ -139,8 +142,83 @@ def test_bad_url_parameter_shown_in_page_in_voila(monkeypatch):
     assert "dtwin-url-parameters" in box._dom_classes
 
 
-def test_preheated_kernel_keeps_defaults(monkeypatch):
+# What voila.utils.wait_for_request puts in os.environ when the page request arrives.
+REQUEST_ENV = {"SERVER_SOFTWARE": "voila/0.5.13", "QUERY_STRING": "seed=5&batch_size=-3"}
+
+
+@pytest.fixture
+def preheated(monkeypatch):
+    """A preheated kernel's environment; ``waits`` counts calls of the patched wait_for_request."""
+    for name in ("SERVER_SOFTWARE", "QUERY_STRING"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setenv("QUERY_STRING", "seed=5")
-    ns = {"seed": 0}
+    monkeypatch.setenv("QUERY_STRING", "seed=9")  # left over from the server's environment
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    waits: list = []
+
+    def deliver(request: dict[str, str]) -> None:
+        def wait_for_request(url=None):
+            waits.append(url)
+            os.environ.update(request)
+
+        monkeypatch.setattr("voila.utils.wait_for_request", wait_for_request)
+
+    deliver(REQUEST_ENV)
+    return {"shown": shown, "waits": waits, "deliver": deliver}
+
+
+def test_preheated_kernel_waits_for_the_page_request(preheated):
+    """Issue 14: a preheated kernel kept its defaults, so ?seed=5 showed seed 0's results."""
+    ns = dict(DEFAULTS)
+    assert apply_url_parameters(ns, ["seed", "batch_size"], limits=LIMITS) == {"seed": 5}
+    assert ns["seed"] == 5 and ns["batch_size"] == 8
+    assert preheated["waits"] == [None]
+    (box,) = preheated["shown"]  # the refused value is named in the page, not dropped
+    assert box.kind == "error" and "batch_size='-3': must be between 1 and 64" in box.text
+    # the kernel now serves that page: a second call reads the same request and does not wait
+    assert os.environ["VOILA_PREHEAT"] == "False"
+    assert apply_url_parameters(dict(DEFAULTS), ["seed"]) == {"seed": 5}
+    assert preheated["waits"] == [None]
+
+
+def test_preheated_kernel_ignores_a_stale_query_string(preheated):
+    preheated["deliver"]({"SERVER_SOFTWARE": "voila/0.5.13", "QUERY_STRING": ""})
+    ns = dict(DEFAULTS)
+    assert apply_url_parameters(ns, ["seed"]) == {} and ns["seed"] == 0  # not the stale 9
+
+
+def test_preheated_kernel_without_a_request_says_so(preheated):
+    preheated["deliver"]({})  # Voila's websocket could not be reached
+    ns = dict(DEFAULTS)
     assert apply_url_parameters(ns, ["seed"]) == {} and ns["seed"] == 0
+    (box,) = preheated["shown"]
+    assert box.kind == "warning" and "could not be read" in box.text
+    assert "dtwin-url-parameters" in box._dom_classes and "dtwin-error" not in box._dom_classes
+
+
+def test_no_wait_outside_a_preheated_kernel(monkeypatch):
+    def never(url=None):
+        raise AssertionError("waited outside a preheated kernel")
+
+    monkeypatch.setattr("voila.utils.wait_for_request", never)
+    monkeypatch.setenv("VOILA_PREHEAT", "False")  # a kernel Voila starts for a page
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    monkeypatch.setenv("QUERY_STRING", "seed=4")
+    assert apply_url_parameters(dict(DEFAULTS), ["seed"]) == {"seed": 4}
+    monkeypatch.delenv("VOILA_PREHEAT")  # papermill, JupyterLab
+    monkeypatch.delenv("SERVER_SOFTWARE")
+    monkeypatch.delenv("QUERY_STRING")
+    assert wait_for_page_request() is True
+    assert apply_url_parameters(dict(DEFAULTS), ["seed"]) == {}
+
+
+def test_preheat_imports_only_in_a_preheated_kernel(monkeypatch):
+    imported: list[str] = []
+    monkeypatch.setattr("widgets.background.importlib.import_module", imported.append)
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    preheat_imports("torch", "timm")
+    assert imported == []  # a page waits: PyTorch loads in the background later
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    preheat_imports("torch", "timm")
+    assert imported == ["torch", "timm"]
