@@ -35,12 +35,12 @@ def run(model_dir: Path, n: int, seed: int, threads: int) -> dict:
     """Measure everything on ``n`` fresh synthetic images per class from ``seed``."""
     import torch
 
+    from dtwin.vision import load_checkpoint
     from dtwin.vision.explain import Explainer, localisation_scores
     from dtwin.vision.export import _ort_session, quantize_int8
     from dtwin.vision.images import normalize, resize_uint8
     from dtwin.vision.metrics import classification_report
     from dtwin.vision.synth import CLASSES, generate_arrays
-    from dtwin.vision.train import load_checkpoint
 
     torch.set_num_threads(threads)
     model, card = load_checkpoint(model_dir / "checkpoint.pt")

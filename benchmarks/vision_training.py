@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dtwin.vision.train import TrainConfig, train
+from dtwin.vision import TrainConfig, train
 
 sys.path.insert(0, str(Path(__file__).parent))
 from steel_textures import write_dataset  # noqa: E402

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from dtwin.warehouse import generate_raw, ingest, validate
+from dtwin.warehouse import check_against_truth, generate_raw, ingest
 
 BARS_S = {30: 30.0, 365: 300.0}
 
@@ -52,7 +52,7 @@ def run(days: int, seed: int) -> dict[str, float]:
         t1 = time.perf_counter()
         result = ingest(out, db)
         t2 = time.perf_counter()
-        report = validate(db, out)
+        report = check_against_truth(db, out)
         before = table_digest(db)
         t3 = time.perf_counter()
         again = ingest(out, db)

@@ -33,7 +33,8 @@ def lazy_front(
     """``(__getattr__, __dir__)`` for a front whose public names are the keys of ``exports``."""
 
     def __dir__() -> list[str]:
-        eager = [n for n in vars(sys.modules[package]) if not n.startswith("_")]
-        return sorted(set(exports) | set(eager))
+        # the public names only: not the submodules or the helpers the front itself imports
+        listed = getattr(sys.modules[package], "__all__", ())
+        return sorted(set(exports) | set(listed))
 
     return lazy_getattr(package, exports), __dir__

@@ -16,6 +16,7 @@ _EXPORTS = {
     "HealthChart": "widgets.kpi",
     "FactoryView3D": "widgets.factory3d",
     "DefectViewer": "widgets.defects",
+    "MachineBarChart": "widgets.kpi",
     "MessageBox": "widgets.messages",
     "SetAsidePanel": "widgets.set_aside",
     "set_aside": "widgets.set_aside",

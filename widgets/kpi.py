@@ -1,4 +1,5 @@
-"""KPI cards and bqplot charts: throughput, OEE and its factors, WIP over time, health lines."""
+"""KPI cards and bqplot charts: throughput, OEE and its factors, WIP over time, health lines,
+bars per machine."""
 
 from __future__ import annotations
 
@@ -156,6 +157,10 @@ class TimeSeriesChart(w.VBox):
             self.lines.colors = [JOB_PALETTE[i % len(JOB_PALETTE)] for i in range(len(names))]
             self.lines.visible = True
 
+    def update_frame(self, frame: Any) -> None:
+        """Replace the data with a wide DataFrame: its index as x, one line per column."""
+        self.update(frame.index.to_numpy(), {str(c): frame[c].to_numpy() for c in frame.columns})
+
     def set_cursor(self, t: float | None) -> None:
         """Draw the vertical time cursor at ``t`` (None hides it)."""
         if t is None or not self.series:
@@ -214,3 +219,31 @@ class OEEChart(w.VBox):
         if not kpis.get("oee") and all(kpis.get(k) for k in OEE_FACTORS[:3]):
             values[3] = values[0] * values[1] * values[2]
         self.bars.y = np.clip(np.nan_to_num(values), 0.0, 1.0)
+
+
+class MachineBarChart(w.VBox):
+    """One bar per machine (or any category): e.g. the mean of a KPI by machine."""
+
+    def __init__(self, title: str = "by machine", height: int = 260, color: str = "#4e79a7"):
+        self.x_scale = bq.OrdinalScale()
+        self.y_scale = bq.LinearScale(min=0.0)
+        self.bars = bq.Bars(
+            x=["–"], y=[0.0], scales={"x": self.x_scale, "y": self.y_scale}, colors=[color]
+        )
+        self.figure = bq.Figure(
+            marks=[self.bars],
+            axes=[bq.Axis(scale=self.x_scale), bq.Axis(scale=self.y_scale, side="left")],
+            title=title,
+            layout=w.Layout(width="100%", height=f"{height}px"),
+        )
+        super().__init__([self.figure], layout=w.Layout(width="100%"))
+        self.add_class("dtwin-chart")
+
+    def update(self, values: Mapping[str, float] | Any, title: str | None = None) -> None:
+        """Show ``values`` (a mapping or Series: label -> value) as bars, in their order."""
+        items = values.items() if hasattr(values, "items") else values
+        labels, heights = zip(*items, strict=True) if len(values) else ((), ())
+        with self.bars.hold_sync():
+            self.bars.x, self.bars.y = [str(k) for k in labels], np.asarray(heights, float)
+        if title is not None:
+            self.figure.title = title

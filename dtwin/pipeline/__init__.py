@@ -1,9 +1,40 @@
 """The notebook pipeline: run parameterised notebooks with papermill and compare their metrics.
 
 Inside a notebook only :func:`record` and :func:`artifacts_dir` are needed; they are light
-(no papermill import) so that every notebook can use them.
+(no papermill import) and imported eagerly so that every notebook can use them. The rest loads
+on first use.
+
+In a notebook
+    ``record``, ``recorded``, ``artifacts_dir``.
+Running
+    ``run_pipeline``, ``RunResult``, ``StepResult``, ``load_spec``, ``PipelineSpec``, ``Step``,
+    ``Tolerance``.
+Comparing runs
+    ``load_run_metrics``, ``compare_metrics``, ``regressions``, ``MetricChange``.
 """
 
-from dtwin.pipeline.recorder import artifacts_dir, record, recorded
+from dtwin.lazy import lazy_front as _lazy_front
+from dtwin.pipeline.recorder import artifacts_dir as artifacts_dir
+from dtwin.pipeline.recorder import record as record
+from dtwin.pipeline.recorder import recorded as recorded
 
-__all__ = ["artifacts_dir", "record", "recorded"]
+_EXPORTS: dict[str, str] = {
+    "artifacts_dir": "dtwin.pipeline.recorder",
+    "record": "dtwin.pipeline.recorder",
+    "recorded": "dtwin.pipeline.recorder",
+    "run_pipeline": "dtwin.pipeline.runner",
+    "RunResult": "dtwin.pipeline.runner",
+    "StepResult": "dtwin.pipeline.runner",
+    "load_spec": "dtwin.pipeline.spec",
+    "PipelineSpec": "dtwin.pipeline.spec",
+    "Step": "dtwin.pipeline.spec",
+    "Tolerance": "dtwin.pipeline.spec",
+    "load_run_metrics": "dtwin.pipeline.compare",
+    "compare_metrics": "dtwin.pipeline.compare",
+    "regressions": "dtwin.pipeline.compare",
+    "MetricChange": "dtwin.pipeline.compare",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = _lazy_front(__name__, _EXPORTS)

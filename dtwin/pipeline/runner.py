@@ -19,14 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from dtwin.backends import open_backend
 from dtwin.errors import ConfigError, NotebookFailed, PipelineError, one_line
 from dtwin.pipeline.recorder import ARTIFACTS_ENV, METRICS_ENV
 from dtwin.pipeline.run_folder import METRICS_FILE, merge_runs, prepare_run_dir
 from dtwin.pipeline.scheduler import check_scheduler_address
 from dtwin.pipeline.spec import PROFILES, PipelineSpec, Step, load_spec
+from dtwin.progress import progress_bar
 
 __all__ = ["METRICS_FILE", "RunResult", "StepResult", "default_run_dir", "run_pipeline"]
 
@@ -195,7 +194,7 @@ def execute_step(job: dict[str, Any]) -> dict[str, Any]:
 
 def _run_serial(jobs: list[dict[str, Any]], progress: bool) -> dict[str, dict[str, Any]]:
     outcomes: dict[str, dict[str, Any]] = {}
-    bar = tqdm(jobs, desc="notebooks", unit="nb", disable=not progress)
+    bar = progress_bar(jobs, desc="notebooks", unit="nb", progress=progress)
     for job in bar:
         bar.set_postfix_str(job["name"])
         outcomes[job["name"]] = execute_step(job)
@@ -228,7 +227,7 @@ def _run_with_needs(
     pending = {job["name"]: job for job in jobs}
     running: dict[Future, str] = {}
     outcomes: dict[str, dict[str, Any]] = {}
-    bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
+    bar = progress_bar(total=len(jobs), desc="notebooks", unit="nb", progress=progress)
     while pending or running:
         for name in [n for n in pending if all(d in outcomes for d in needs[n])]:
             job = pending.pop(name)

@@ -10,7 +10,7 @@ import click
 from dtwin.cli_params import FiniteFloat, seed_option
 from dtwin.vision.models import ARCHS
 from dtwin.vision.synth import MAX_PER_CLASS, MAX_SIZE, MIN_SIZE
-from dtwin.vision.train import TrainConfig
+from dtwin.vision.training import TrainConfig
 
 _DEFAULT = TrainConfig()
 MAX_EPOCHS = 10_000
@@ -100,7 +100,7 @@ def train(
     quiet: bool,
 ) -> None:
     """Train a classifier on the ImageFolder DATA_DIR (split internally) and export it."""
-    from dtwin.vision.train import TrainConfig, train_and_export
+    from dtwin.vision.training import TrainConfig, train_and_export
 
     config = TrainConfig(
         arch=arch,

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from dtwin.errors import DataError
+from dtwin.progress import progress_bar
 from dtwin.vision.images import IMAGE_EXTENSIONS, load_image, resize_uint8
 
 MASK_DIRS = frozenset({"masks", "ground_truth"})
@@ -204,7 +204,7 @@ def fingerprint(images: ImageSet) -> str:
 def load_arrays(images: ImageSet, size: int, progress: bool = True) -> np.ndarray:
     """Read and resize every image into one uint8 array (N, size, size, 3)."""
     out = np.empty((len(images), size, size, 3), np.uint8)
-    for i, path in enumerate(tqdm(images.paths, desc="load images", disable=not progress)):
+    for i, path in enumerate(progress_bar(images.paths, desc="load images", progress=progress)):
         out[i] = resize_uint8(load_image(path), size)
     return out
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from tqdm.auto import tqdm
 
 from dtwin.errors import ConfigError, VisionError
+from dtwin.progress import progress_bar
 from dtwin.vision.images import ImageInput, as_rgb_array, normalize, resize_uint8
 from dtwin.vision.models import cam_reshape, get_layer
 
@@ -96,6 +96,38 @@ def pointing_game(cam: np.ndarray, mask: np.ndarray, tolerance: int | None = Non
     return bool(ndimage.distance_transform_edt(~mask)[peak] <= tol)
 
 
+def pointing_chance(masks: np.ndarray, tolerance: float | None = None) -> float:
+    """Chance level of the pointing game: how often a peak placed uniformly at random hits.
+
+    That is the mean share of pixels within ``tolerance`` of each (non-empty) mask; the default
+    tolerance is :func:`pointing_tolerance` of the masks' side, as in :func:`pointing_game`.
+    """
+    masks = [np.asarray(m, bool) for m in masks if np.asarray(m).any()]
+    if not masks:
+        raise VisionError("the pointing game's chance level needs non-empty masks (defect images)")
+    shares = []
+    for mask in masks:
+        tol = pointing_tolerance(max(mask.shape)) if tolerance is None else tolerance
+        shares.append(np.mean(ndimage.distance_transform_edt(~mask) <= tol))
+    return float(np.mean(shares))
+
+
+def draw_box(
+    image: np.ndarray, box: tuple[int, int, int, int], color: tuple[int, int, int] = (255, 255, 255)
+) -> np.ndarray:
+    """A copy of an RGB uint8 image with the outline of ``box`` (x0, y0, x1, y1; ends exclusive)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(np.asarray(image, np.uint8))
+    ImageDraw.Draw(img).rectangle([box[0], box[1], box[2] - 1, box[3] - 1], outline=color)
+    return np.asarray(img)
+
+
+def boxed_overlay(result: CamResult, color: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
+    """The CAM overlay of ``result`` with the box around the CAM's peak drawn on it."""
+    return draw_box(result.overlay, result.bbox, color)
+
+
 def cam_iou(cam: np.ndarray, mask: np.ndarray, threshold: float = 0.5) -> float:
     """Intersection over union of the CAM thresholded at ``threshold`` x max and the mask."""
     region = cam >= threshold * cam.max()
@@ -130,7 +162,7 @@ class Explainer:
     @classmethod
     def from_checkpoint(cls, path: str | Path, target_layer: str | None = None) -> Explainer:
         """Load a ``checkpoint.pt`` written by training (weights_only loading)."""
-        from dtwin.vision.train import load_checkpoint
+        from dtwin.vision.training import load_checkpoint
 
         model, card = load_checkpoint(path)
         return cls(model, card, target_layer)
@@ -174,7 +206,7 @@ class Explainer:
         ) as cam:
             if hasattr(cam, "batch_size"):
                 cam.batch_size = 32  # ScoreCAM's forward passes over masked inputs
-            for i in tqdm(starts, desc="cam", disable=not progress):
+            for i in progress_bar(starts, desc="cam", progress=progress):
                 x = self._tensor(batch_uint8[i : i + batch_size])
                 with torch.no_grad():
                     p = torch.softmax(self.model(x), dim=1).numpy()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from tqdm.auto import tqdm
 
 from dtwin.errors import DataError
+from dtwin.progress import progress_bar
 
 CLASSES: tuple[str, ...] = ("good", "scratch", "crack", "hole", "stain")
 MIN_SIZE, MAX_SIZE = 16, 1024  # image side in pixels
@@ -289,7 +289,7 @@ def generate_dataset(
     out = Path(out)
     rows = []
     jobs = [(label, i) for label in classes for i in range(n)]
-    for label, i in tqdm(jobs, desc="synth", disable=not progress):
+    for label, i in progress_bar(jobs, desc="synth", progress=progress):
         s = sample_seed(seed, label, i)
         sample = generate_sample(label, size=size, seed=s)
         name = f"{label}_{i:05d}.png"

@@ -366,41 +366,53 @@ def _check_sql(column: str, value: str, check: str, json_mode: bool) -> str | No
     return None
 
 
+def _json_lines(columns: list[str]) -> tuple[str, dict[str, str], str]:
+    """SQL reading staged sensor lines as JSON: (rows, value per column, structure check)."""
+    body = "rtrim(trim(raw), ',')"
+    parsed = f"""
+            SELECT *, CASE WHEN json_valid({body}) AND json_type({body}) = 'OBJECT'
+                           THEN CAST({body} AS JSON) END AS j
+            FROM _stage_rows WHERE kind = 'sensor_logs' AND problem IS NULL
+        """
+    values = {c: f"nullif(j->>'$.{c}', '')" for c in columns}
+    structure = (
+        f"CASE WHEN j IS NULL AND json_valid({body}) AND json_type({body}) = 'ARRAY' "
+        "THEN 'line is a whole JSON array; sensor files hold one JSON object per line' "
+        "WHEN j IS NULL THEN 'line is not a JSON object' END"
+    )
+    return parsed, values, structure
+
+
+def _csv_lines(kind: str, columns: list[str]) -> tuple[str, dict[str, str], str]:
+    """SQL splitting staged CSV lines into cells: (rows, value per column, structure check)."""
+    parsed = f"""
+            SELECT r.*, regexp_extract_all(r.raw || ',', '{_CELL_RE}', 1) AS cells
+            FROM _stage_rows r WHERE r.kind = '{kind}' AND r.problem IS NULL
+        """
+    values = {
+        c: (
+            f"nullif(CASE WHEN cells[{i}] LIKE '\"%' THEN replace(cells[{i}][2:-2], '\"\"', "
+            f"'\"') ELSE cells[{i}] END, '')"
+        )
+        for i, c in enumerate(columns, start=1)
+    }
+    n = len(columns)
+    structure = (
+        "CASE WHEN list_sum(list_transform(cells, lambda c: length(c) + 1)) <> length(raw) + 1 "
+        "THEN 'unbalanced quotes or stray characters' "
+        f"WHEN len(cells) <> {n} THEN 'expected {n} fields, found ' || len(cells) END"
+    )
+    return parsed, values, structure
+
+
 def _load_kind(con: DuckDBPyConnection, kind: str, params: list[object]) -> None:
     """Parse, check and split one kind's staged rows into its bronze table or quarantine."""
     checks = CHECKS[kind]
     columns = list(checks)
     if kind == "sensor_logs":
-        body = "rtrim(trim(raw), ',')"
-        parsed = f"""
-            SELECT *, CASE WHEN json_valid({body}) AND json_type({body}) = 'OBJECT'
-                           THEN CAST({body} AS JSON) END AS j
-            FROM _stage_rows WHERE kind = 'sensor_logs' AND problem IS NULL
-        """
-        values = {c: f"nullif(j->>'$.{c}', '')" for c in columns}
-        structure = (
-            f"CASE WHEN j IS NULL AND json_valid({body}) AND json_type({body}) = 'ARRAY' "
-            "THEN 'line is a whole JSON array; sensor files hold one JSON object per line' "
-            "WHEN j IS NULL THEN 'line is not a JSON object' END"
-        )
+        parsed, values, structure = _json_lines(columns)
     else:
-        parsed = f"""
-            SELECT r.*, regexp_extract_all(r.raw || ',', '{_CELL_RE}', 1) AS cells
-            FROM _stage_rows r WHERE r.kind = '{kind}' AND r.problem IS NULL
-        """
-        values = {
-            c: (
-                f"nullif(CASE WHEN cells[{i}] LIKE '\"%' THEN replace(cells[{i}][2:-2], '\"\"', "
-                f"'\"') ELSE cells[{i}] END, '')"
-            )
-            for i, c in enumerate(columns, start=1)
-        }
-        n = len(columns)
-        structure = (
-            "CASE WHEN list_sum(list_transform(cells, lambda c: length(c) + 1)) <> length(raw) + 1 "
-            "THEN 'unbalanced quotes or stray characters' "
-            f"WHEN len(cells) <> {n} THEN 'expected {n} fields, found ' || len(cells) END"
-        )
+        parsed, values, structure = _csv_lines(kind, columns)
     json_mode = kind == "sensor_logs"
     reasons = [structure] + [
         r for c in columns if (r := _check_sql(c, values[c], checks[c], json_mode)) is not None

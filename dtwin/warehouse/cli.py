@@ -82,9 +82,9 @@ def validate_command(
     ctx: click.Context, db_path: Path, raw_dir: Path, tolerance: float, as_json: bool
 ) -> None:
     """Compare gold daily metrics with the ground truth; exit 1 if beyond the tolerance."""
-    from dtwin.warehouse.validation import validate
+    from dtwin.warehouse.validation import check_against_truth
 
-    report = validate(db_path, raw_dir, tolerance=tolerance)
+    report = check_against_truth(db_path, raw_dir, tolerance=tolerance)
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=str))
     else:

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from dtwin.errors import WarehouseError
+from dtwin.progress import progress_bar
 from dtwin.warehouse.catalog import DEGRADING_MACHINE, MACHINES, PRODUCTS, Machine
 from dtwin.warehouse.chaos import ChaosRates
 from dtwin.warehouse.timezones import format_timestamp
@@ -230,7 +230,38 @@ def generate_raw(
         raise WarehouseError(f"seed: {seed!r} is not a whole number in 0..{2**31 - 1}")
     out = Path(out)
     raw_dir, truth_dir = out / "raw", out / "ground_truth"
-    for folder in (raw_dir, truth_dir):
+    _clear(raw_dir, truth_dir, overwrite=overwrite)
+
+    chaos_state = _Chaos(np.random.default_rng(seed), rates_model)
+    deliveries: dict[tuple[int, str], list[str]] = defaultdict(list)
+    firmware = {m.machine_id: m.firmware for m in MACHINES}
+    last = days - 1
+    for day in progress_bar(range(days), desc="generate", progress=progress, unit="day"):
+        day_start = datetime.combine(start_date + timedelta(days=day), datetime.min.time())
+        truth = _generate_day(day, last, day_start, chaos_state, deliveries, firmware)
+        path = truth_dir / day_start.strftime("%Y-%m-%d") / "truth.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    rows, files = _write_deliveries(raw_dir, start_date, days, deliveries)
+
+    counts = dict(sorted(chaos_state.counts.items()))
+    meta = {
+        "start": start_date.isoformat(),
+        "days": days,
+        "seed": seed,
+        "rates": rates_model.model_dump(),
+        "injected": counts,
+        "source_rows": dict(rows),
+        "degrading_machine": DEGRADING_MACHINE,
+    }
+    (truth_dir / "chaos.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return GeneratedData(out, start_date, days, seed, dict(rows), counts, files)
+
+
+def _clear(*folders: Path, overwrite: bool) -> None:
+    """Remove earlier output folders when ``overwrite``; refuse to write over them otherwise."""
+    for folder in folders:
         if folder.exists() and any(folder.iterdir()):
             if not overwrite:
                 raise WarehouseError(
@@ -238,17 +269,11 @@ def generate_raw(
                 )
             shutil.rmtree(folder)
 
-    chaos_state = _Chaos(np.random.default_rng(seed), rates_model)
-    deliveries: dict[tuple[int, str], list[str]] = defaultdict(list)
-    firmware = {m.machine_id: m.firmware for m in MACHINES}
-    last = days - 1
-    for day in tqdm(range(days), desc="generate", disable=not progress, unit="day"):
-        day_start = datetime.combine(start_date + timedelta(days=day), datetime.min.time())
-        truth = _generate_day(day, last, day_start, chaos_state, deliveries, firmware)
-        path = truth_dir / day_start.strftime("%Y-%m-%d") / "truth.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
+def _write_deliveries(
+    raw_dir: Path, start_date: date, days: int, deliveries: dict[tuple[int, str], list[str]]
+) -> tuple[dict[str, int], int]:
+    """Write each day's delivered rows under ``raw/YYYY-MM-DD/``; returns rows per kind, files."""
     rows: dict[str, int] = defaultdict(int)
     files = 0
     for day in range(days):
@@ -264,19 +289,7 @@ def generate_raw(
                 text = "\n".join([",".join(CSV_COLUMNS[kind]), *lines]) + "\n"
             (folder / name).write_text(text, encoding="utf-8")
             files += 1
-
-    counts = dict(sorted(chaos_state.counts.items()))
-    meta = {
-        "start": start_date.isoformat(),
-        "days": days,
-        "seed": seed,
-        "rates": rates_model.model_dump(),
-        "injected": counts,
-        "source_rows": dict(rows),
-        "degrading_machine": DEGRADING_MACHINE,
-    }
-    (truth_dir / "chaos.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    return GeneratedData(out, start_date, days, seed, dict(rows), counts, files)
+    return rows, files
 
 
 def _rates(chaos: ChaosRates | dict[str, Any] | None, rates: dict[str, Any]) -> ChaosRates:
@@ -334,126 +347,180 @@ def _generate_day(
     firmware: dict[str, str],
 ) -> dict[str, Any]:
     """Simulate one day of the plant, queue its (chaotic) rows and return its clean truth."""
-    rng = ch.rng
-    stamp = day_start.strftime("%Y%m%d")
-    machines_truth: dict[str, dict[str, float]] = {}
-    products_truth: dict[str, dict[str, float]] = {
-        p.product_id: {"batches": 0, "units": 0, "defective": 0} for p in PRODUCTS
-    }
-    log_no = 0
+    plant_day = _PlantDay(day, last, day_start, ch, deliveries, firmware)
+    plant_day.update_firmware()
+    for machine in MACHINES:
+        plant_day.run_machine(machine)
+    return plant_day.truth()
 
-    def emit(kind: str, line: str, bad: str | None = None) -> None:
-        deliveries[(ch.delivery_day(day, last), kind)].append(line)
-        if bad is not None and ch.malformed():
-            deliveries[(day, kind)].append(bad)
 
-    def log(machine: Machine, at: datetime, event: str, detail: str) -> None:
-        nonlocal log_no
-        log_no += 1
+class _PlantDay:
+    """One day of the plant: its rows go to ``deliveries``, its clean figures to the truth.
+
+    Every random draw comes from ``ch.rng`` in a fixed order (firmware, then per machine: shift
+    notes, batches, sensors), so the same seed writes the same bytes.
+    """
+
+    def __init__(
+        self,
+        day: int,
+        last: int,
+        day_start: datetime,
+        ch: _Chaos,
+        deliveries: dict[tuple[int, str], list[str]],
+        firmware: dict[str, str],
+    ) -> None:
+        self.day, self.last, self.day_start = day, last, day_start
+        self.ch, self.rng = ch, ch.rng
+        self.deliveries, self.firmware = deliveries, firmware
+        self.stamp = day_start.strftime("%Y%m%d")
+        self.log_no = 0
+        self.machines: dict[str, dict[str, float]] = {}
+        self.products: dict[str, dict[str, float]] = {
+            p.product_id: {"batches": 0, "units": 0, "defective": 0} for p in PRODUCTS
+        }
+
+    def emit(self, kind: str, line: str, bad: str | None = None) -> None:
+        """Queue a row for its (maybe late) delivery day, and maybe a malformed copy today."""
+        self.deliveries[(self.ch.delivery_day(self.day, self.last), kind)].append(line)
+        if bad is not None and self.ch.malformed():
+            self.deliveries[(self.day, kind)].append(bad)
+
+    def log(self, machine: Machine, at: datetime, event: str, detail: str) -> None:
+        """Queue one operator-log row."""
+        self.log_no += 1
+        ch = self.ch
         values = [
-            f"L{stamp}-{log_no:04d}",
+            f"L{self.stamp}-{self.log_no:04d}",
             ch.stamp(at, ch.drift()),
             ch.machine(machine.machine_id),
-            OPERATORS[int(rng.integers(len(OPERATORS)))],
+            OPERATORS[int(self.rng.integers(len(OPERATORS)))],
             event,
             detail,
         ]
-        emit("operator_logs", _csv_line(values), _csv_line(values[:4]))
+        self.emit("operator_logs", _csv_line(values), _csv_line(values[:4]))
 
-    if day % FIRMWARE_EVERY_DAYS == FIRMWARE_EVERY_DAYS // 2:
-        target = MACHINES[(day // FIRMWARE_EVERY_DAYS) % len(MACHINES)]
-        major, minor = firmware[target.machine_id].split(".")
-        firmware[target.machine_id] = f"{major}.{int(minor) + 1}"
-        log(
+    def update_firmware(self) -> None:
+        """Every FIRMWARE_EVERY_DAYS days, mid-cycle, one machine (in turn) gets new firmware."""
+        if self.day % FIRMWARE_EVERY_DAYS != FIRMWARE_EVERY_DAYS // 2:
+            return
+        target = MACHINES[(self.day // FIRMWARE_EVERY_DAYS) % len(MACHINES)]
+        major, minor = self.firmware[target.machine_id].split(".")
+        self.firmware[target.machine_id] = f"{major}.{int(minor) + 1}"
+        self.log(
             target,
-            day_start + timedelta(hours=12),
+            self.day_start + timedelta(hours=12),
             "firmware_update",
-            f"firmware {firmware[target.machine_id]}",
+            f"firmware {self.firmware[target.machine_id]}",
         )
 
-    for machine in MACHINES:
-        wear = _degradation(machine, day, ch.rates.degradation)
-        short = machine.machine_id[0] + machine.machine_id.split("-")[1]
+    def run_machine(self, machine: Machine) -> None:
+        """A machine's day: shift notes, batches with breakdowns between them, sensor readings."""
+        wear = _degradation(machine, self.day, self.ch.rates.degradation)
         for hour in (6, 14, 22):
-            note = SHIFT_NOTES[int(rng.integers(len(SHIFT_NOTES)))]
-            log(machine, day_start + timedelta(hours=hour), "shift_start", note)
+            note = SHIFT_NOTES[int(self.rng.integers(len(SHIFT_NOTES)))]
+            self.log(machine, self.day_start + timedelta(hours=hour), "shift_start", note)
         running = np.zeros(1440, dtype=bool)
+        number, units, defective = self._batches(machine, wear, running)
+        energy = _sensor_rows(machine, wear, running, self.day_start, self.ch, self.emit)
+        self.machines[machine.machine_id] = {
+            "batches": number,
+            "units": units,
+            "defective": defective,
+            "energy_kwh": energy,
+        }
+
+    def _batches(self, machine: Machine, wear: float, running: np.ndarray) -> tuple[int, int, int]:
+        """Run batches from FIRST_START_MIN until one would end after LAST_END_MIN.
+
+        Marks the running minutes in ``running``; returns batches, units and defective units.
+        """
+        rng = self.rng
         minute, number = FIRST_START_MIN, 0
         units_total = defective_total = 0
         while True:
             if rng.random() < 0.05 * (1 + 3 * wear):
                 down = int(rng.integers(30, 121))
-                log(
+                self.log(
                     machine,
-                    day_start + timedelta(minutes=minute),
+                    self.day_start + timedelta(minutes=minute),
                     "breakdown",
                     f"stopped for {down} min, fault code E{int(rng.integers(100, 999))}",
                 )
                 minute += down
             duration = int(rng.integers(45, 111))
             if minute + duration > LAST_END_MIN:
-                break
+                return number, units_total, defective_total
             number += 1
             running[minute : minute + duration] = True
             units = int(duration * 60 / (machine.cycle_s * (1 + wear)) * rng.uniform(0.92, 0.99))
             defective = int(rng.binomial(units, min(0.5, machine.defect_p * (1 + 6 * wear))))
-            begin = day_start + timedelta(minutes=minute)
-            end = begin + timedelta(minutes=duration)
-            batch_id = f"B{stamp}-{short}-{number:03d}"
-            operator = OPERATORS[int(rng.integers(len(OPERATORS)))]
-            for _ in range(ch.copies()):
-                drift = ch.drift()
-                values = [
-                    batch_id,
-                    ch.machine(machine.machine_id),
-                    ch.product(machine.product_id),
-                    ch.stamp(begin, drift),
-                    ch.stamp(end, drift),
-                    units,
-                    operator,
-                ]
-                bad = values[:5] + ["n/a", operator]
-                emit("production_batches", _csv_line(values), _csv_line(bad))
-            checked = end + timedelta(minutes=int(rng.integers(5, 41)))
-            result = "fail" if defective > 0.05 * units else "pass"
-            for _ in range(ch.copies()):
-                values = [
-                    f"QC-{batch_id}",
-                    batch_id,
-                    ch.stamp(checked, ch.drift()),
-                    units,
-                    defective,
-                    INSPECTORS[int(rng.integers(len(INSPECTORS)))],
-                    result,
-                ]
-                emit("qc_checks", _csv_line(values), _csv_line([*values, "EXTRA"]))
+            begin = self.day_start + timedelta(minutes=minute)
+            self._emit_batch(machine, number, begin, duration, units, defective)
             units_total += units
             defective_total += defective
-            products_truth[machine.product_id]["batches"] += 1
-            products_truth[machine.product_id]["units"] += units
-            products_truth[machine.product_id]["defective"] += defective
+            product = self.products[machine.product_id]
+            product["batches"] += 1
+            product["units"] += units
+            product["defective"] += defective
             minute += duration + int(rng.integers(5, 16))
 
-        energy_total = _sensor_rows(machine, wear, running, day_start, ch, emit)
-        machines_truth[machine.machine_id] = {
-            "batches": number,
-            "units": units_total,
-            "defective": defective_total,
-            "energy_kwh": energy_total,
-        }
+    def _emit_batch(
+        self,
+        machine: Machine,
+        number: int,
+        begin: datetime,
+        duration: int,
+        units: int,
+        defective: int,
+    ) -> None:
+        """Queue a batch's production row and its QC check (each maybe duplicated)."""
+        ch, rng = self.ch, self.rng
+        end = begin + timedelta(minutes=duration)
+        short = machine.machine_id[0] + machine.machine_id.split("-")[1]
+        batch_id = f"B{self.stamp}-{short}-{number:03d}"
+        operator = OPERATORS[int(rng.integers(len(OPERATORS)))]
+        for _ in range(ch.copies()):
+            drift = ch.drift()
+            values = [
+                batch_id,
+                ch.machine(machine.machine_id),
+                ch.product(machine.product_id),
+                ch.stamp(begin, drift),
+                ch.stamp(end, drift),
+                units,
+                operator,
+            ]
+            bad = values[:5] + ["n/a", operator]
+            self.emit("production_batches", _csv_line(values), _csv_line(bad))
+        checked = end + timedelta(minutes=int(rng.integers(5, 41)))
+        result = "fail" if defective > 0.05 * units else "pass"
+        for _ in range(ch.copies()):
+            values = [
+                f"QC-{batch_id}",
+                batch_id,
+                ch.stamp(checked, ch.drift()),
+                units,
+                defective,
+                INSPECTORS[int(rng.integers(len(INSPECTORS)))],
+                result,
+            ]
+            self.emit("qc_checks", _csv_line(values), _csv_line([*values, "EXTRA"]))
 
-    factory = {
-        key: sum(m[key] for m in machines_truth.values())
-        for key in ("batches", "units", "defective", "energy_kwh")
-    }
-    factory["energy_kwh"] = _round(factory["energy_kwh"], 4)
-    return {
-        "date": day_start.date().isoformat(),
-        "machines": machines_truth,
-        "products": products_truth,
-        "factory": factory,
-        "firmware": dict(firmware),
-    }
+    def truth(self) -> dict[str, Any]:
+        """The day's clean figures per machine, product and factory, and the firmware in use."""
+        factory = {
+            key: sum(m[key] for m in self.machines.values())
+            for key in ("batches", "units", "defective", "energy_kwh")
+        }
+        factory["energy_kwh"] = _round(factory["energy_kwh"], 4)
+        return {
+            "date": self.day_start.date().isoformat(),
+            "machines": self.machines,
+            "products": self.products,
+            "factory": factory,
+            "firmware": dict(self.firmware),
+        }
 
 
 def _sensor_rows(

@@ -164,6 +164,14 @@ def _facts(con: DuckDBPyConnection) -> None:
 
 
 def _views(con: DuckDBPyConnection) -> None:
+    """The KPI views: per machine and day, per product and day, per factory day."""
+    _machine_daily_view(con)
+    _product_daily_view(con)
+    _factory_daily_view(con)
+
+
+def _machine_daily_view(con: DuckDBPyConnection) -> None:
+    """Units, defects, energy and OEE (availability x performance x quality) per machine-day."""
     con.execute(
         f"""
         CREATE OR REPLACE VIEW gold.kpi_machine_daily AS
@@ -212,6 +220,10 @@ def _views(con: DuckDBPyConnection) -> None:
         ORDER BY g.date, g.machine_id
         """
     )
+
+
+def _product_daily_view(con: DuckDBPyConnection) -> None:
+    """Batches, units and defects per product and day."""
     con.execute(
         """
         CREATE OR REPLACE VIEW gold.kpi_product_daily AS
@@ -233,6 +245,10 @@ def _views(con: DuckDBPyConnection) -> None:
         ORDER BY g.date, g.product_id
         """
     )
+
+
+def _factory_daily_view(con: DuckDBPyConnection) -> None:
+    """The machine-days summed per day, with the mean OEE."""
     con.execute(
         """
         CREATE OR REPLACE VIEW gold.kpi_factory_daily AS

@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tqdm.auto import tqdm
-
 from dtwin.errors import WarehouseError
+from dtwin.progress import progress_bar
 from dtwin.warehouse.bronze import SourceFile, create_bronze, discover, load_files, new_files
 from dtwin.warehouse.gold import build_gold, create_gold
 from dtwin.warehouse.silver import build_silver
@@ -134,10 +133,18 @@ def transaction(con: DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
+def remove_database(db_path: str | Path) -> None:
+    """Delete a warehouse file and its write-ahead log (``<file>.wal``), if they exist."""
+    db_path = Path(db_path)
+    for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
 def ingest(
     out: str | Path,
     db_path: str | Path,
     *,
+    fresh: bool = False,
     days_per_transaction: int = 31,
     progress: bool = False,
     on_group_loaded: Callable[[int], None] | None = None,
@@ -146,6 +153,9 @@ def ingest(
 
     Parameters
     ----------
+    fresh
+        Start from an empty warehouse: delete ``db_path`` and its write-ahead log first
+        (:func:`remove_database`) instead of adding the new files to it.
     days_per_transaction
         How many day folders are loaded per bronze transaction.
     on_group_loaded
@@ -159,15 +169,17 @@ def ingest(
     found = discover(out)
     if days_per_transaction < 1:
         raise WarehouseError(f"days_per_transaction: {days_per_transaction} must be at least 1")
+    if fresh:
+        remove_database(db_path)
     con = connect(db_path)
     try:
         check_warehouse(con, db_path)
         with transaction(con):
             create_bronze(con)
             create_gold(con)
-        fresh = new_files(con, found)
+        unseen = new_files(con, found)
         before = _counts(con)
-        groups = _groups(fresh, days_per_transaction)
+        groups = _groups(unseen, days_per_transaction)
         _load_groups(con, groups, started.replace(tzinfo=None), progress, on_group_loaded)
         after = _counts(con)
         rebuilt = _rebuild_if_stale(con)
@@ -184,7 +196,7 @@ def ingest(
     return IngestResult(
         db_path=Path(db_path),
         files_found=len(found),
-        files_loaded=len(fresh),
+        files_loaded=len(unseen),
         rows_loaded=after[0] - before[0],
         rows_quarantined=after[1] - before[1],
         rebuilt=rebuilt,
@@ -202,7 +214,7 @@ def _load_groups(
 ) -> None:
     """Load each group of files into bronze in its own transaction."""
     # The bar is closed before an error propagates, so it never prints after the error.
-    with tqdm(groups, desc="bronze", disable=not progress) as bar:
+    with progress_bar(groups, desc="bronze", progress=progress) as bar:
         for number, group in enumerate(bar, 1):
             load_id = con.execute(
                 "SELECT coalesce(max(load_id), 0) + 1 FROM bronze.ingested_files"

@@ -29,6 +29,13 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 SLOT_HOURS = SLOT_MINUTES / 60
+# the sensor SQL takes the slot length as parameters, not as text pasted into it
+_SLOT_PARAMS = {
+    "slot_minutes": SLOT_MINUTES,
+    "slot_seconds": float(SLOT_MINUTES * 60),
+    "slot_hours": SLOT_HOURS,
+}
+_SLOT = "to_minutes(CAST($slot_minutes AS INTEGER))"
 
 
 def _utc(col: str) -> str:
@@ -251,8 +258,103 @@ def _sensors(con: DuckDBPyConnection) -> None:
     left: the power reading of the same slot, else a per machine-day linear fit of energy on
     temperature, on pressure or on the run share from the batch records, else a linear
     interpolation in time. Other fields are interpolated in time.
+
+    The SQL is one CTE per step, each built by a function named after it.
     """
     checked = _checked_sensors(con)
+    steps = {
+        "typed": f"""
+            SELECT * EXCLUDE (_raw, _window_lo, _window_end, _rule, _reason)
+            FROM {checked} WHERE _rule IS NULL""",
+        "slotted": _slotted_cte("typed"),
+        "unique_rows": """
+            SELECT *, epoch(slot_start) AS t, CAST(slot_start AS DATE) AS reading_date
+            FROM slotted WHERE copy_no = 1""",
+        "shares": _run_shares_cte("unique_rows"),
+        "with_share": """
+            SELECT u.*, coalesce(sh.run_share, 0) AS run_share,
+                   coalesce(u.energy_kwh, u.power_kw * $slot_hours) AS energy_known
+            FROM unique_rows u LEFT JOIN shares sh USING (machine_id, slot_start)""",
+        "fits": _energy_fits_cte("with_share"),
+        "neighbours": _neighbours_cte("with_share", "fits"),
+        "filled": _filled_cte("neighbours"),
+    }
+    ctes = ",\n".join(f"{name} AS ({body}\n)" for name, body in steps.items())
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE silver.sensor_readings AS
+        WITH {ctes}
+        {_sensor_columns("filled")}
+        ORDER BY machine_id, slot_start
+        """,
+        _SLOT_PARAMS,
+    )
+
+
+def _slotted_cte(rows: str) -> str:
+    """Each reading with its slot, its copy number in the slot and the slot's copy count."""
+    bucket = f"time_bucket({_SLOT}, ts_utc)"
+    return f"""
+            SELECT *, {bucket} AS slot_start,
+                   row_number() OVER (PARTITION BY machine_id, {bucket}
+                                      ORDER BY _file_date, _source_file, _line) AS copy_no,
+                   count(*) OVER (PARTITION BY machine_id, {bucket}) AS copies
+            FROM {rows}"""
+
+
+def _run_shares_cte(rows: str) -> str:
+    """Share of each slot that the batch records say the machine was running."""
+    slot_end = f"u.slot_start + {_SLOT}"
+    return f"""
+            SELECT u.machine_id, u.slot_start,
+                   sum(greatest(0, date_diff('second',
+                       greatest(u.slot_start, b.start_utc),
+                       least({slot_end}, b.end_utc))))
+                       / CAST($slot_seconds AS DOUBLE) AS run_share
+            FROM {rows} u JOIN silver.production_batches b
+              ON b.machine_id = u.machine_id
+             AND b.start_utc < {slot_end}
+             AND b.end_utc > u.slot_start
+            GROUP BY ALL"""
+
+
+def _energy_fits_cte(rows: str) -> str:
+    """Per machine-day linear fits of the known energy on temperature, pressure, run share."""
+    fits = []
+    for prefix, column in (("t", "temperature_c"), ("p", "pressure_bar"), ("s", "run_share")):
+        fits.append(f"regr_intercept(energy_known, {column}) AS {prefix}0")
+        fits.append(f"regr_slope(energy_known, {column}) AS {prefix}1")
+    fits += [
+        f"regr_r2(energy_known, {column}) AS {prefix}r"
+        for prefix, column in (("t", "temperature_c"), ("p", "pressure_bar"), ("s", "run_share"))
+    ]
+    return f"""
+            SELECT machine_id, reading_date, {", ".join(fits)}
+            FROM {rows} GROUP BY ALL"""
+
+
+def _energy_models() -> tuple[str, str]:
+    """SQL of the energy predicted from temperature and pressure, and from the run share.
+
+    Temperature and pressure both follow the load: each fit predicts the slot's energy, and
+    the two predictions are averaged weighted by 1 / residual variance (from r2). The run
+    share from the batch records suffers from their clock drift, so it only comes after.
+    """
+    vt = "CASE WHEN f.tr IS NOT NULL THEN f.t0 + f.t1 * temperature_c END"
+    vp = "CASE WHEN f.pr IS NOT NULL THEN f.p0 + f.p1 * pressure_bar END"
+    wt = "1 / greatest(1 - f.tr, 1e-6)"
+    wp = "1 / greatest(1 - f.pr, 1e-6)"
+    sensors_model = (
+        f"(coalesce(({vt}) * {wt}, 0) + coalesce(({vp}) * {wp}, 0)) / "
+        f"nullif(CASE WHEN ({vt}) IS NOT NULL THEN {wt} ELSE 0 END "
+        f"+ CASE WHEN ({vp}) IS NOT NULL THEN {wp} ELSE 0 END, 0)"
+    )
+    share_model = "CASE WHEN f.sr IS NOT NULL THEN f.s0 + f.s1 * run_share END"
+    return sensors_model, share_model
+
+
+def _neighbours_cte(rows: str, fits: str) -> str:
+    """The energy models, and each field's nearest known values before and after in time."""
     window = (
         "(PARTITION BY machine_id ORDER BY slot_start ROWS BETWEEN UNBOUNDED PRECEDING "
         "AND 1 PRECEDING)"
@@ -268,22 +370,18 @@ def _sensors(con: DuckDBPyConnection) -> None:
         f"OVER {window_next} AS {f}_next"
         for f in SENSOR_FIELDS
     )
+    sensors_model, share_model = _energy_models()
+    return f"""
+            SELECT w.*, {sensors_model} AS model_sensors, {share_model} AS model_share,
+                   {neighbours}
+            FROM {rows} w LEFT JOIN {fits} f USING (machine_id, reading_date)"""
+
+
+def _filled_cte(rows: str) -> str:
+    """Each field filled (energy from the best source left) and where the energy came from."""
     filled = {f: f"coalesce({f}, {_interpolated(f)})" for f in SENSOR_FIELDS}
-    # Temperature and pressure both follow the load: each fit predicts the slot's energy, and
-    # the two predictions are averaged weighted by 1 / residual variance (from r2). The run
-    # share from the batch records suffers from their clock drift, so it only comes after.
-    vt = "CASE WHEN f.tr IS NOT NULL THEN f.t0 + f.t1 * temperature_c END"
-    vp = "CASE WHEN f.pr IS NOT NULL THEN f.p0 + f.p1 * pressure_bar END"
-    wt = "1 / greatest(1 - f.tr, 1e-6)"
-    wp = "1 / greatest(1 - f.pr, 1e-6)"
-    sensors_model = (
-        f"(coalesce(({vt}) * {wt}, 0) + coalesce(({vp}) * {wp}, 0)) / "
-        f"nullif(CASE WHEN ({vt}) IS NOT NULL THEN {wt} ELSE 0 END "
-        f"+ CASE WHEN ({vp}) IS NOT NULL THEN {wp} ELSE 0 END, 0)"
-    )
-    share_model = "CASE WHEN f.sr IS NOT NULL THEN f.s0 + f.s1 * run_share END"
     filled["energy_kwh"] = (
-        f"coalesce(energy_kwh, power_kw * {SLOT_HOURS}, model_sensors, model_share, "
+        "coalesce(energy_kwh, power_kw * $slot_hours, model_sensors, model_share, "
         f"{_interpolated('energy_kwh')})"
     )
     source = (
@@ -292,77 +390,30 @@ def _sensors(con: DuckDBPyConnection) -> None:
         "WHEN model_share IS NOT NULL THEN 'from_run_share'"
     )
     outputs = ", ".join(f"{expr} AS {f}_filled" for f, expr in filled.items())
+    return f"""
+            SELECT *, {outputs},
+                   CASE WHEN energy_kwh IS NOT NULL THEN 'measured' {source}
+                        ELSE 'interpolated' END AS energy_source
+            FROM {rows}"""
+
+
+def _sensor_columns(rows: str) -> str:
+    """The final SELECT: filled values, null flags, provenance and lateness."""
     finals = ", ".join(
-        f"coalesce(power_kw, energy_kwh_filled / {SLOT_HOURS}) AS power_kw"
+        "coalesce(power_kw, energy_kwh_filled / $slot_hours) AS power_kw"
         if f == "power_kw"
         else f"{f}_filled AS {f}"
         for f in SENSOR_FIELDS
     )
     flags = ", ".join(f"{f} IS NULL AS {f}_was_null" for f in SENSOR_FIELDS)
     null_count = " + ".join(f"CAST({f} IS NULL AS INTEGER)" for f in SENSOR_FIELDS)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE silver.sensor_readings AS
-        WITH typed AS (
-            SELECT * EXCLUDE (_raw, _window_lo, _window_end, _rule, _reason)
-            FROM {checked} WHERE _rule IS NULL
-        ), slotted AS (
-            SELECT *, time_bucket(INTERVAL {SLOT_MINUTES} MINUTE, ts_utc) AS slot_start,
-                   row_number() OVER (PARTITION BY machine_id,
-                                      time_bucket(INTERVAL {SLOT_MINUTES} MINUTE, ts_utc)
-                                      ORDER BY _file_date, _source_file, _line) AS copy_no,
-                   count(*) OVER (PARTITION BY machine_id,
-                                  time_bucket(INTERVAL {SLOT_MINUTES} MINUTE, ts_utc)) AS copies
-            FROM typed
-        ), unique_rows AS (
-            SELECT *, epoch(slot_start) AS t, CAST(slot_start AS DATE) AS reading_date
-            FROM slotted WHERE copy_no = 1
-        ), shares AS (
-            SELECT u.machine_id, u.slot_start,
-                   sum(greatest(0, date_diff('second',
-                       greatest(u.slot_start, b.start_utc),
-                       least(u.slot_start + INTERVAL {SLOT_MINUTES} MINUTE, b.end_utc))))
-                       / {SLOT_MINUTES * 60}.0 AS run_share
-            FROM unique_rows u JOIN silver.production_batches b
-              ON b.machine_id = u.machine_id
-             AND b.start_utc < u.slot_start + INTERVAL {SLOT_MINUTES} MINUTE
-             AND b.end_utc > u.slot_start
-            GROUP BY ALL
-        ), with_share AS (
-            SELECT u.*, coalesce(sh.run_share, 0) AS run_share,
-                   coalesce(u.energy_kwh, u.power_kw * {SLOT_HOURS}) AS energy_known
-            FROM unique_rows u LEFT JOIN shares sh USING (machine_id, slot_start)
-        ), fits AS (
-            SELECT machine_id, reading_date,
-                   regr_intercept(energy_known, temperature_c) AS t0,
-                   regr_slope(energy_known, temperature_c) AS t1,
-                   regr_intercept(energy_known, pressure_bar) AS p0,
-                   regr_slope(energy_known, pressure_bar) AS p1,
-                   regr_intercept(energy_known, run_share) AS s0,
-                   regr_slope(energy_known, run_share) AS s1,
-                   regr_r2(energy_known, temperature_c) AS tr,
-                   regr_r2(energy_known, pressure_bar) AS pr,
-                   regr_r2(energy_known, run_share) AS sr
-            FROM with_share GROUP BY ALL
-        ), neighbours AS (
-            SELECT w.*, {sensors_model} AS model_sensors, {share_model} AS model_share,
-                   {neighbours}
-            FROM with_share w LEFT JOIN fits f USING (machine_id, reading_date)
-        ), filled AS (
-            SELECT *, {outputs},
-                   CASE WHEN energy_kwh IS NOT NULL THEN 'measured' {source}
-                        ELSE 'interpolated' END AS energy_source
-            FROM neighbours
-        )
+    return f"""
         SELECT machine_id, slot_start, reading_date, ts_utc, {finals},
                run_share, {flags}, ({null_count}) AS nulls_found,
                energy_source, machine_raw, offset_min,
                coalesce(_file_date > reading_date, false) AS is_late,
                copies - 1 AS duplicates_removed, _source_file, _line, _file_date, _row_hash
-        FROM filled
-        ORDER BY machine_id, slot_start
-        """
-    )
+        FROM {rows}"""
 
 
 def _id_variants(con: DuckDBPyConnection) -> None:

@@ -167,10 +167,14 @@ def compare(truth: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     return merged.sort_values(KEY, ignore_index=True)
 
 
-def validate(
+def check_against_truth(
     db_path: str | Path, raw_dir: str | Path, tolerance: float = DEFAULT_TOLERANCE
 ) -> ValidationReport:
-    """Compare the gold layer of ``db_path`` with the ground truth generated into ``raw_dir``."""
+    """Compare the gold layer of ``db_path`` with the ground truth generated into ``raw_dir``.
+
+    What ``dtwin data validate`` runs (``dtwin.config.validate`` is another thing: it checks
+    input against a pydantic model).
+    """
     from dtwin.warehouse.loading import connect
 
     if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0):
@@ -236,6 +240,20 @@ def read_rejected(db_path: str | Path, limit: int = 20) -> pd.DataFrame:
         con.close()
 
 
+_SILVER_TABLES = {
+    "production_batches": "silver.production_batches",
+    "qc_checks": "silver.qc_checks",
+    "operator_logs": "silver.operator_logs",
+    "sensor_logs": "silver.sensor_readings",
+}
+_LOCAL_TIME = {
+    "production_batches": "start_offset_min <> 0 OR end_offset_min <> 0",
+    "qc_checks": "checked_offset_min <> 0",
+    "operator_logs": "offset_min <> 0",
+    "sensor_logs": "offset_min <> 0",
+}
+
+
 def quality_report(con_or_path: DuckDBPyConnection | str | Path) -> pd.DataFrame:
     """What the pipeline found and fixed: nulls, duplicates, variants, late, quarantined rows
     (bronze could not parse them) and rejected rows (silver found them implausible).
@@ -250,114 +268,136 @@ def quality_report(con_or_path: DuckDBPyConnection | str | Path) -> pd.DataFrame
             return quality_report(con)
         finally:
             con.close()
-    con = con_or_path
-    silver = {
-        "production_batches": "silver.production_batches",
-        "qc_checks": "silver.qc_checks",
-        "operator_logs": "silver.operator_logs",
-        "sensor_logs": "silver.sensor_readings",
-    }
-    rows: list[tuple[str, str, int, int]] = []  # check, table, rows, of how many
+    checks = _QualityChecks(con_or_path)
+    bronze_rows = checks.files()
+    checks.silver(bronze_rows)
+    checks.sensors()
+    checks.local_times()
+    checks.ids()
+    return checks.frame()
+
+
+class _QualityChecks:
+    """The rows of a quality report, gathered check by check: (check, table, rows, of how many)."""
+
+    def __init__(self, con: DuckDBPyConnection) -> None:
+        self.con = con
+        self.rows: list[tuple[str, str, int, int]] = []
+
+    def scalar(self, query: str, params: list[Any] | None = None) -> int:
+        return int(self.con.execute(query, params or []).fetchone()[0] or 0)
 
     def add(
-        check: str, table: str, query: str, total: int, params: list[Any] | None = None
+        self, check: str, table: str, query: str, total: int, params: list[Any] | None = None
     ) -> None:
-        rows.append((check, table, int(con.execute(query, params or []).fetchone()[0] or 0), total))
+        self.rows.append((check, table, self.scalar(query, params), total))
 
-    files = con.execute(
-        "SELECT kind, sum(source_rows), sum(bronze_rows), sum(quarantined_rows) "
-        "FROM bronze.ingested_files GROUP BY kind ORDER BY kind"
-    ).fetchall()
-    for kind, source, bronze, quarantined in files:
-        rows.append(("source_rows", kind, int(source), int(source)))
-        rows.append(("bronze_rows", kind, int(bronze), int(source)))
-        rows.append(("quarantined_rows", kind, int(quarantined), int(source)))
-    rejected = rejected_counts(con).groupby("kind")["rows"].sum().to_dict()
-    bronze_rows = {kind: int(b) for kind, _, b, _ in files}
-    for kind, table in silver.items():
-        rows.append(("rejected_rows", kind, int(rejected.get(kind, 0)), bronze_rows.get(kind, 0)))
-        total = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-        rows.append(("silver_rows", kind, total, total))
-        add("duplicates_removed", kind, f"SELECT sum(duplicates_removed) FROM {table}", total)
-        add("late_rows", kind, f"SELECT count(*) FILTER (is_late) FROM {table}", total)
-    sensors = int(con.execute("SELECT count(*) FROM silver.sensor_readings").fetchone()[0])
-    for field in SENSOR_FIELDS:
-        add(
-            f"nulls_found:{field}",
+    def silver_rows(self, kind: str) -> int:
+        return next(r[3] for r in self.rows if r[0] == "silver_rows" and r[1] == kind)
+
+    def files(self) -> dict[str, int]:
+        """Source, bronze and quarantined rows per file kind; returns bronze rows per kind."""
+        files = self.con.execute(
+            "SELECT kind, sum(source_rows), sum(bronze_rows), sum(quarantined_rows) "
+            "FROM bronze.ingested_files GROUP BY kind ORDER BY kind"
+        ).fetchall()
+        for kind, source, bronze, quarantined in files:
+            self.rows.append(("source_rows", kind, int(source), int(source)))
+            self.rows.append(("bronze_rows", kind, int(bronze), int(source)))
+            self.rows.append(("quarantined_rows", kind, int(quarantined), int(source)))
+        return {kind: int(b) for kind, _, b, _ in files}
+
+    def silver(self, bronze_rows: dict[str, int]) -> None:
+        """Rejected, kept, deduplicated and late rows per silver table."""
+        rejected = rejected_counts(self.con).groupby("kind")["rows"].sum().to_dict()
+        for kind, table in _SILVER_TABLES.items():
+            self.rows.append(
+                ("rejected_rows", kind, int(rejected.get(kind, 0)), bronze_rows.get(kind, 0))
+            )
+            total = self.scalar(f"SELECT count(*) FROM {table}")
+            self.rows.append(("silver_rows", kind, total, total))
+            self.add(
+                "duplicates_removed", kind, f"SELECT sum(duplicates_removed) FROM {table}", total
+            )
+            self.add("late_rows", kind, f"SELECT count(*) FILTER (is_late) FROM {table}", total)
+
+    def sensors(self) -> None:
+        """Nulls found per sensor field, and where the missing values came from."""
+        sensors = self.scalar("SELECT count(*) FROM silver.sensor_readings")
+        for field in SENSOR_FIELDS:
+            self.add(
+                f"nulls_found:{field}",
+                "sensor_logs",
+                f"SELECT count(*) FILTER ({field}_was_null) FROM silver.sensor_readings",
+                sensors,
+            )
+        for source in ("from_power", "from_temperature_pressure", "from_run_share"):
+            self.add(
+                f"energy_{source}",
+                "sensor_logs",
+                "SELECT count(*) FILTER (energy_source = ?) FROM silver.sensor_readings",
+                sensors,
+                [source],
+            )
+        self.add(
+            "values_interpolated",
             "sensor_logs",
-            f"SELECT count(*) FILTER ({field}_was_null) FROM silver.sensor_readings",
-            sensors,
+            "SELECT count(*) FILTER (temperature_c_was_null)"
+            " + count(*) FILTER (pressure_bar_was_null)"
+            " + count(*) FILTER (efficiency_was_null)"
+            " + count(*) FILTER (energy_source = 'interpolated') FROM silver.sensor_readings",
+            sensors * len(SENSOR_FIELDS),
         )
-    for source in ("from_power", "from_temperature_pressure", "from_run_share"):
-        add(
-            f"energy_{source}",
-            "sensor_logs",
-            "SELECT count(*) FILTER (energy_source = ?) FROM silver.sensor_readings",
-            sensors,
-            [source],
-        )
-    add(
-        "values_interpolated",
-        "sensor_logs",
-        "SELECT count(*) FILTER (temperature_c_was_null) + count(*) FILTER (pressure_bar_was_null)"
-        " + count(*) FILTER (efficiency_was_null)"
-        " + count(*) FILTER (energy_source = 'interpolated') FROM silver.sensor_readings",
-        sensors * len(SENSOR_FIELDS),
-    )
-    offsets = {
-        "production_batches": "start_offset_min <> 0 OR end_offset_min <> 0",
-        "qc_checks": "checked_offset_min <> 0",
-        "operator_logs": "offset_min <> 0",
-        "sensor_logs": "offset_min <> 0",
-    }
-    for kind, condition in offsets.items():
-        total = next(r[3] for r in rows if r[0] == "silver_rows" and r[1] == kind)
-        add(
-            "local_time_rows",
-            kind,
-            f"SELECT count(*) FILTER ({condition}) FROM {silver[kind]}",
-            total,
-        )
-    variants = int(
-        con.execute(
+
+    def local_times(self) -> None:
+        """Rows whose timestamps were written in local time (converted to UTC)."""
+        for kind, condition in _LOCAL_TIME.items():
+            self.add(
+                "local_time_rows",
+                kind,
+                f"SELECT count(*) FILTER ({condition}) FROM {_SILVER_TABLES[kind]}",
+                self.silver_rows(kind),
+            )
+
+    def ids(self) -> None:
+        """Id spellings mapped to their canonical id, unknown ids and orphan QC checks."""
+        variants = self.scalar(
             "SELECT coalesce(sum(rows), 0) FROM silver.id_variants WHERE id_kind = 'machine'"
-        ).fetchone()[0]
-    )
-    add(
-        "machine_variants_mapped",
-        "all",
-        "SELECT sum(rows) FROM silver.id_variants "
-        "WHERE id_kind = 'machine' AND known AND raw <> canonical",
-        variants,
-    )
-    products = int(
-        con.execute(
+        )
+        self.add(
+            "machine_variants_mapped",
+            "all",
+            "SELECT sum(rows) FROM silver.id_variants "
+            "WHERE id_kind = 'machine' AND known AND raw <> canonical",
+            variants,
+        )
+        products = self.scalar(
             "SELECT coalesce(sum(rows), 0) FROM silver.id_variants WHERE id_kind = 'product'"
-        ).fetchone()[0]
-    )
-    add(
-        "product_variants_mapped",
-        "production_batches",
-        "SELECT sum(v.rows) FROM silver.id_variants v JOIN silver.product_catalog c "
-        "ON c.product_id = v.canonical WHERE v.id_kind = 'product' AND v.raw <> c.name",
-        products,
-    )
-    add(
-        "unknown_ids",
-        "all",
-        "SELECT sum(rows) FROM silver.id_variants WHERE NOT known",
-        variants + products,
-    )
-    qc_total = next(r[3] for r in rows if r[0] == "silver_rows" and r[1] == "qc_checks")
-    add(
-        "orphan_qc_checks",
-        "qc_checks",
-        "SELECT count(*) FILTER (is_orphan) FROM gold.fact_quality",
-        qc_total,
-    )
-    frame = pd.DataFrame(rows, columns=["check", "table", "rows", "of"])
-    frame["share"] = frame["rows"] / frame["of"].where(frame["of"] > 0)
-    return frame.drop(columns="of")
+        )
+        self.add(
+            "product_variants_mapped",
+            "production_batches",
+            "SELECT sum(v.rows) FROM silver.id_variants v JOIN silver.product_catalog c "
+            "ON c.product_id = v.canonical WHERE v.id_kind = 'product' AND v.raw <> c.name",
+            products,
+        )
+        self.add(
+            "unknown_ids",
+            "all",
+            "SELECT sum(rows) FROM silver.id_variants WHERE NOT known",
+            variants + products,
+        )
+        self.add(
+            "orphan_qc_checks",
+            "qc_checks",
+            "SELECT count(*) FILTER (is_orphan) FROM gold.fact_quality",
+            self.silver_rows("qc_checks"),
+        )
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.rows, columns=["check", "table", "rows", "of"])
+        frame["share"] = frame["rows"] / frame["of"].where(frame["of"] > 0)
+        return frame.drop(columns="of")
 
 
 def read_quarantine(db_path: str | Path, limit: int = 20) -> pd.DataFrame:

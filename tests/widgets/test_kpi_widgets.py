@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from widgets.kpi import HealthChart, KPIPanel, OEEChart, TimeSeriesChart, format_kpi
+from widgets.kpi import (
+    HealthChart,
+    KPIPanel,
+    MachineBarChart,
+    OEEChart,
+    TimeSeriesChart,
+    format_kpi,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +62,25 @@ def test_oee_chart_computes_oee_from_factors():
     assert chart.bars.y[-1] == pytest.approx(0.36)
     chart.update({"availability": 1.0, "performance": 1.0, "quality": 1.0, "oee": 0.7})
     assert chart.bars.y[-1] == pytest.approx(0.7)
+
+
+def test_machine_bar_chart_shows_values_in_order():
+    import pandas as pd
+
+    chart = MachineBarChart(title="by machine")
+    chart.update(pd.Series({"M2": 3.0, "M1": 1.5}), title="mean units by machine")
+    assert list(chart.bars.x) == ["M2", "M1"] and list(chart.bars.y) == [3.0, 1.5]
+    assert chart.figure.title == "mean units by machine"
+    chart.update({})
+    assert len(chart.bars.x) == 0
+
+
+def test_time_series_from_a_wide_frame():
+    import pandas as pd
+
+    chart = TimeSeriesChart("units", date_axis=True)
+    wide = pd.DataFrame(
+        {"A": [1.0, 2.0], "B": [3.0, 4.0]}, index=pd.to_datetime(["2026-01-01", "2026-01-02"])
+    )
+    chart.update_frame(wide)
+    assert list(chart.lines.labels) == ["A", "B"] and chart.lines.y.shape == (2, 2)

@@ -23,7 +23,7 @@ def tiny_data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_data, tmp_path_factory) -> Path:
     """model.onnx, model_card.json and checkpoint.pt of a 1-epoch, 32 px slim ResNet."""
-    from dtwin.vision.train import TrainConfig, train_and_export
+    from dtwin.vision.training import TrainConfig, train_and_export
 
     out = tmp_path_factory.mktemp("model")
     config = TrainConfig(epochs=1, img_size=32, batch_size=8, seed=0)

@@ -86,3 +86,31 @@ def test_untrained_pointing_game_repeats_with_its_seed(tiny_model):
     first = score()
     torch.rand(1000)  # the global stream moves on, as other cells would move it
     assert score() == first
+
+
+def test_pointing_chance_by_hand():
+    from dtwin.vision.explain import pointing_chance, pointing_tolerance
+
+    mask = np.zeros((10, 10), bool)
+    mask[0, :] = True  # the top row: within 1 px lie the top two rows
+    assert pointing_chance([mask], tolerance=1) == pytest.approx(0.2)
+    assert pointing_chance([mask, np.zeros((10, 10), bool)], tolerance=0) == pytest.approx(0.1)
+    big = np.zeros((224, 224), bool)
+    big[100:110, 100:110] = True
+    assert pointing_tolerance(224) == 15
+    assert pointing_chance([big]) == pointing_chance([big], tolerance=15)
+    with pytest.raises(VisionError, match="non-empty masks"):
+        pointing_chance([np.zeros((4, 4), bool)])
+
+
+def test_draw_box_outlines_exclusive_ends():
+    from dtwin.vision.explain import CamResult, boxed_overlay, draw_box
+
+    image = np.zeros((8, 8, 3), np.uint8)
+    boxed = draw_box(image, (2, 3, 6, 7), color=(255, 0, 0))
+    assert image.max() == 0  # a copy
+    red = boxed[..., 0] == 255
+    assert red[3, 2:6].all() and red[6, 2:6].all() and red[3:7, 2].all() and red[3:7, 5].all()
+    assert not red[4:6, 3:5].any() and not red[7].any() and not red[:, 6].any()
+    result = CamResult(np.zeros((8, 8)), image, (2, 3, 6, 7), "a", "a", 1.0)
+    assert (boxed_overlay(result) == draw_box(image, (2, 3, 6, 7))).all()

@@ -13,7 +13,7 @@ from dtwin.errors import VisionError
 from dtwin.vision.datasets import load_arrays, scan_image_folder
 from dtwin.vision.export import quantize_int8
 from dtwin.vision.serve import OnnxClassifier
-from dtwin.vision.train import load_checkpoint, predict_arrays
+from dtwin.vision.training import load_checkpoint, predict_arrays
 
 
 def test_predict_accepts_paths_bytes_and_arrays(tiny_model, tiny_data):

@@ -10,7 +10,7 @@ import numpy as np
 from dtwin.paths import DEFECT_MODEL_DIR
 from dtwin.vision.serve import OnnxClassifier
 from dtwin.vision.synth import CLASSES, generate_arrays
-from dtwin.vision.train import TrainConfig
+from dtwin.vision.training import TrainConfig
 
 
 def test_shipped_card_was_trained_with_the_current_defaults():

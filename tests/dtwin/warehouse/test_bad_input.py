@@ -22,7 +22,7 @@ from dtwin import cli
 from dtwin.warehouse import rejected_counts
 from dtwin.warehouse.generate import generate_raw
 from dtwin.warehouse.loading import ingest
-from dtwin.warehouse.validation import validate
+from dtwin.warehouse.validation import check_against_truth
 
 DAY = "2026-01-02"
 BATCH_HEADER = "batch_id,machine_id,product,start_time,end_time,units_produced,operator"
@@ -592,7 +592,7 @@ def test_rejected_rows_never_reach_gold(plausibility: dict) -> None:
     assert _query(db, "SELECT count(*) FROM gold.dim_date") == [(3,)]  # not 26,665 days
     (energy,) = _query(db, "SELECT max(energy_kwh), min(power_kw) FROM gold.fact_energy")
     assert energy[0] < 100 and energy[1] >= 0
-    report = validate(db, out)
+    report = check_against_truth(db, out)
     assert report.passed, report.per_level_metric  # gold still equals the ground truth
 
 
@@ -660,7 +660,7 @@ def test_generated_edge_cases_are_not_rejected(tmp_path: Path, rates: dict) -> N
     generate_raw(out, days=3, start="2026-03-01", seed=5, **rates)
     result = ingest(out, tmp_path / "w.duckdb")
     assert result.rows_rejected == 0
-    report = validate(tmp_path / "w.duckdb", out)
+    report = check_against_truth(tmp_path / "w.duckdb", out)
     assert report.passed and report.rejected_rows == 0
 
 

@@ -1,9 +1,11 @@
-"""Daily KPIs per machine from the gold layer, and a ready-made demo warehouse."""
+"""Daily KPIs per machine from the gold layer, their totals and trends, and a demo warehouse."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,8 @@ KPI_COLUMNS = (
     "avg_efficiency",
 )
 TREND_COLUMNS = ("units", "defect_rate", "energy_per_unit", "oee", "avg_efficiency")
+SUMMED_COLUMNS = ("units", "defective", "energy_kwh")
+OEE_COLUMNS = ("availability", "performance", "quality", "oee")
 
 
 def kpi_daily(db_path: str | Path, machine_id: str | None = None) -> pd.DataFrame:
@@ -62,6 +66,60 @@ def kpi_daily(db_path: str | Path, machine_id: str | None = None) -> pd.DataFram
     return frame
 
 
+def filter_kpis(
+    daily: pd.DataFrame,
+    machines: Sequence[str] | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> pd.DataFrame:
+    """The rows of ``daily`` (from :func:`kpi_daily`) for ``machines`` and dates first..last.
+
+    ``None`` keeps every machine, or leaves that end of the date range open.
+    """
+    if daily.empty:
+        return daily
+    keep = pd.Series(True, index=daily.index)
+    if machines is not None:
+        keep &= daily["machine_id"].astype(str).isin(list(machines))
+    dates = pd.to_datetime(daily["date"]).dt.date
+    if first is not None:
+        keep &= dates >= first
+    if last is not None:
+        keep &= dates <= last
+    return daily[keep]
+
+
+def kpi_totals(daily: pd.DataFrame) -> dict[str, float]:
+    """Units, defective units and energy summed over the rows of ``daily``, with the defect
+    rate and energy per unit of those sums (not the mean of the daily ratios).
+
+    Columns missing from ``daily`` are left out; with no units the ratios are left out too
+    (NaN when ``daily`` has no units column at all).
+    """
+    units = daily["units"].sum() if "units" in daily else float("nan")
+    totals = {k: daily[k].sum() for k in SUMMED_COLUMNS if k in daily}
+    if "defective" in totals and units:
+        totals["defect_rate"] = totals["defective"] / units
+    if "energy_kwh" in totals and units:
+        totals["energy_per_unit"] = totals["energy_kwh"] / units
+    return totals
+
+
+def mean_oee(daily: pd.DataFrame) -> dict[str, float]:
+    """Mean daily availability, performance, quality and OEE over the rows of ``daily``."""
+    return {k: daily[k].mean() for k in OEE_COLUMNS if k in daily}
+
+
+def kpi_by_day(daily: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``metric`` per date (index) and machine (columns), averaged where rows repeat."""
+    return daily.pivot_table(index="date", columns="machine_id", values=metric, aggfunc="mean")
+
+
+def kpi_by_machine(daily: pd.DataFrame, metric: str) -> pd.Series:
+    """Mean ``metric`` per machine (index: machine ids as text)."""
+    return daily.groupby(daily["machine_id"].astype(str))[metric].mean()
+
+
 def build_demo_warehouse(db_path: str | Path, days: int = 30, seed: int = 0) -> Path:
     """Generate ``days`` days of raw data into a temporary folder and ingest them into ``db_path``.
 
@@ -72,12 +130,9 @@ def build_demo_warehouse(db_path: str | Path, days: int = 30, seed: int = 0) -> 
     from dtwin.warehouse.loading import ingest
 
     db_path = Path(db_path)
-    for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
-        if stale.exists():
-            stale.unlink()
     with tempfile.TemporaryDirectory(prefix="dtwin-warehouse-") as tmp:
         generate_raw(tmp, days=days, seed=seed)
-        ingest(tmp, db_path)
+        ingest(tmp, db_path, fresh=True)
     return db_path
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from dtwin.environment import stack_versions
 from dtwin.errors import ConfigError, DtwinError, VisionError
+from dtwin.progress import progress_bar
 from dtwin.vision.datasets import (
     ImageSet,
     fingerprint,
@@ -144,7 +144,6 @@ def train(
     small validation set the best-scoring epoch is often a lucky one at a high learning rate.
     """
     import torch
-    import torch.nn.functional as F
 
     config = config or TrainConfig()
     images = data if isinstance(data, ImageSet) else scan_image_folder(data)
@@ -152,7 +151,34 @@ def train(
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     started = time.perf_counter()
+    prepared = _prepare_data(images, config, progress)
+    # the global generator is seeded above; its stream (init, then training) stays as it was, so
+    # the shipped model's recipe reproduces it draw for draw
+    model = create_model(config.arch, len(images.classes), config.img_size)
+    run = _run_epochs(model, prepared, config, gen, started, progress)
+    model.eval()
+    report = _test_report(model, prepared)
+    card = _model_card(prepared, config, run, report, started)
+    split = {"train": prepared.train_idx, "val": prepared.val_idx, "test": prepared.test_idx}
+    return TrainResult(model=model, card=card, images=images, split=split, arrays=prepared.arrays)
 
+
+@dataclass
+class _Prepared:
+    """The split, the images in memory and the normalisation measured on the training part."""
+
+    images: ImageSet
+    train_idx: np.ndarray
+    val_idx: np.ndarray
+    test_idx: np.ndarray
+    arrays: np.ndarray
+    labels: np.ndarray
+    mean: list[float]
+    std: list[float]
+
+
+def _prepare_data(images: ImageSet, config: TrainConfig, progress: bool) -> _Prepared:
+    """Split by seed, load the images resized to ``img_size`` and measure mean and std."""
     train_idx, val_idx, test_idx = stratified_split(images.labels, config.fractions, config.seed)
     if len(train_idx) < 2 or len(val_idx) < 1:
         raise VisionError(
@@ -160,100 +186,156 @@ def train(
             f"(train {len(train_idx)}, val {len(val_idx)}); need a few per class"
         )
     arrays = load_arrays(images, config.img_size, progress=progress)
-    labels = np.asarray(images.labels, int)
-    mean = arrays[train_idx].reshape(-1, 3).mean(axis=0) / 255.0
-    std = np.maximum(arrays[train_idx].reshape(-1, 3).std(axis=0) / 255.0, 1e-3)
-    mean_l, std_l = [round(float(v), 6) for v in mean], [round(float(v), 6) for v in std]
-    mean_t = torch.tensor(mean_l, dtype=torch.float32).view(1, 3, 1, 1)
-    std_t = torch.tensor(std_l, dtype=torch.float32).view(1, 3, 1, 1)
-
-    x_train = torch.from_numpy(arrays[train_idx]).permute(0, 3, 1, 2).contiguous()
-    y_train = torch.from_numpy(labels[train_idx])
-    # the global generator is seeded above; its stream (init, then training) stays as it was, so
-    # the shipped model's recipe reproduces it draw for draw
-    model = create_model(config.arch, len(images.classes), config.img_size)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    pixels = arrays[train_idx].reshape(-1, 3)
+    mean = pixels.mean(axis=0) / 255.0
+    std = np.maximum(pixels.std(axis=0) / 255.0, 1e-3)
+    return _Prepared(
+        images=images,
+        train_idx=train_idx,
+        val_idx=val_idx,
+        test_idx=test_idx,
+        arrays=arrays,
+        labels=np.asarray(images.labels, int),
+        mean=[round(float(v), 6) for v in mean],
+        std=[round(float(v), 6) for v in std],
     )
-    steps_per_epoch = max(1, len(train_idx) // config.batch_size)
-    warmup = config.warmup_epochs * steps_per_epoch
-    # the cosine runs over the planned epochs; after the first epoch the plan shrinks to what
-    # fits in the time budget, so a slow machine still anneals (and results then depend on it)
-    plan = {"epochs": config.epochs}
+
+
+@dataclass
+class _EpochPlan:
+    """Epoch bookkeeping: the plan (which the cosine follows), the best score, the stop reason."""
+
+    epochs: int
+    history: list[dict] = field(default_factory=list)
+    best: float = -1.0
+    best_epoch: int = 0
+    stale: int = 0
+    stop_reason: str = "epochs"
+
+
+def _warmup_cosine(warmup: int, steps_per_epoch: int, plan: _EpochPlan):
+    """Learning-rate factor per step: linear warm-up, then a cosine over ``plan.epochs``."""
 
     def lr_at(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
-        total_steps = plan["epochs"] * steps_per_epoch
-        progress_ = (step - warmup) / max(1, total_steps - warmup)
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress_)))
+        total_steps = plan.epochs * steps_per_epoch
+        done = (step - warmup) / max(1, total_steps - warmup)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
 
+    return lr_at
+
+
+def _run_epochs(model, data: _Prepared, config: TrainConfig, gen, started: float, progress: bool):
+    """The epoch loop: train, score on the validation part, decide whether to go on."""
+    import torch
+
+    x_train = torch.from_numpy(data.arrays[data.train_idx]).permute(0, 3, 1, 2).contiguous()
+    y_train = torch.from_numpy(data.labels[data.train_idx])
+    mean_t = torch.tensor(data.mean, dtype=torch.float32).view(1, 3, 1, 1)
+    std_t = torch.tensor(data.std, dtype=torch.float32).view(1, 3, 1, 1)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    steps_per_epoch = max(1, len(data.train_idx) // config.batch_size)
+    # the cosine runs over the planned epochs; after the first epoch the plan shrinks to what
+    # fits in the time budget, so a slow machine still anneals (and results then depend on it)
+    plan = _EpochPlan(epochs=config.epochs)
+    lr_at = _warmup_cosine(config.warmup_epochs * steps_per_epoch, steps_per_epoch, plan)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
-    history: list[dict] = []
-    best = -1.0
-    best_epoch, stale, stop_reason = 0, 0, "epochs"
-    budget = config.max_minutes * 60
-    bar = tqdm(range(1, config.epochs + 1), desc=f"train {config.arch}", disable=not progress)
+    bar = progress_bar(range(1, config.epochs + 1), desc=f"train {config.arch}", progress=progress)
     for epoch in bar:
         t0 = time.perf_counter()
         model.train()
-        order = torch.randperm(len(train_idx), generator=gen)
+        order = torch.randperm(len(data.train_idx), generator=gen)
         losses = []
         for s in range(steps_per_epoch):
             idx = order[s * config.batch_size : (s + 1) * config.batch_size]
             x = _normalise(x_train[idx], mean_t, std_t)
             if config.augment:
                 x = augment_batch(x, gen)
-            loss = F.cross_entropy(model(x), y_train[idx], label_smoothing=config.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            losses.append(float(loss.detach()))
-        probs = predict_arrays(model, arrays[val_idx], mean_l, std_l)
-        val_acc = float((probs.argmax(1) == labels[val_idx]).mean())
-        val_loss = float(-np.log(probs[np.arange(len(val_idx)), labels[val_idx]] + 1e-9).mean())
-        secs = time.perf_counter() - t0
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": float(np.mean(losses)),
-                "val_loss": val_loss,
-                "val_accuracy": val_acc,
-                "seconds": round(secs, 2),
-            }
-        )
+            losses.append(_step(model, optimizer, scheduler, x, y_train[idx], config))
+        val_acc = _record_epoch(model, data, plan, epoch, losses, time.perf_counter() - t0)
         bar.set_postfix(loss=f"{np.mean(losses):.3f}", val_acc=f"{val_acc:.3f}")
-        if val_acc >= best:
-            best, best_epoch, stale = val_acc, epoch, 0
-        else:
-            stale += 1
-        elapsed = time.perf_counter() - started
-        mean_epoch = float(np.mean([h["seconds"] for h in history]))
-        if epoch == 1:
-            fits = epoch + int((budget - elapsed) / (1.1 * mean_epoch))
-            plan["epochs"] = max(1, min(config.epochs, fits))
-        if stale == config.patience and epoch < plan["epochs"]:
-            # early stopping on a plateau: rather than stop at a high learning rate (and keep
-            # weights that are still moving), anneal to zero over the next patience // 2 epochs
-            plan["epochs"] = min(plan["epochs"], epoch + max(1, config.patience // 2))
-            stop_reason = "early_stopping"
-        if epoch >= plan["epochs"]:
-            if stop_reason == "epochs" and plan["epochs"] < config.epochs:
-                stop_reason = "time_limit"
-            break
-        if elapsed + mean_epoch > budget:
-            stop_reason = "time_limit"
+        if _should_stop(plan, epoch, config, time.perf_counter() - started):
             break
     bar.close()
-    model.eval()
+    return plan
 
-    report = {}
-    if len(test_idx):
-        test_probs = predict_arrays(model, arrays[test_idx], mean_l, std_l)
-        report = classification_report(labels[test_idx], test_probs.argmax(1), images.classes)
+
+def _step(model, optimizer, scheduler, x, y, config: TrainConfig) -> float:
+    """One optimiser step on a batch; returns its loss."""
+    import torch.nn.functional as F
+
+    loss = F.cross_entropy(model(x), y, label_smoothing=config.label_smoothing)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    scheduler.step()
+    return float(loss.detach())
+
+
+def _record_epoch(
+    model, data: _Prepared, plan: _EpochPlan, epoch: int, losses: list[float], secs: float
+) -> float:
+    """Score the epoch on the validation part, add it to the history; returns its accuracy."""
+    val_idx, labels = data.val_idx, data.labels
+    probs = predict_arrays(model, data.arrays[val_idx], data.mean, data.std)
+    val_acc = float((probs.argmax(1) == labels[val_idx]).mean())
+    val_loss = float(-np.log(probs[np.arange(len(val_idx)), labels[val_idx]] + 1e-9).mean())
+    plan.history.append(
+        {
+            "epoch": epoch,
+            "train_loss": float(np.mean(losses)),
+            "val_loss": val_loss,
+            "val_accuracy": val_acc,
+            "seconds": round(secs, 2),
+        }
+    )
+    if val_acc >= plan.best:
+        plan.best, plan.best_epoch, plan.stale = val_acc, epoch, 0
+    else:
+        plan.stale += 1
+    return val_acc
+
+
+def _should_stop(plan: _EpochPlan, epoch: int, config: TrainConfig, elapsed: float) -> bool:
+    """Shrink the plan to the time budget or a plateau; True when training ends after ``epoch``."""
+    budget = config.max_minutes * 60
+    mean_epoch = float(np.mean([h["seconds"] for h in plan.history]))
+    if epoch == 1:
+        fits = epoch + int((budget - elapsed) / (1.1 * mean_epoch))
+        plan.epochs = max(1, min(config.epochs, fits))
+    if plan.stale == config.patience and epoch < plan.epochs:
+        # early stopping on a plateau: rather than stop at a high learning rate (and keep
+        # weights that are still moving), anneal to zero over the next patience // 2 epochs
+        plan.epochs = min(plan.epochs, epoch + max(1, config.patience // 2))
+        plan.stop_reason = "early_stopping"
+    if epoch >= plan.epochs:
+        if plan.stop_reason == "epochs" and plan.epochs < config.epochs:
+            plan.stop_reason = "time_limit"
+        return True
+    if elapsed + mean_epoch > budget:
+        plan.stop_reason = "time_limit"
+        return True
+    return False
+
+
+def _test_report(model, data: _Prepared) -> dict:
+    """Classification report on the test part ({} when the split has no test images)."""
+    if not len(data.test_idx):
+        return {}
+    probs = predict_arrays(model, data.arrays[data.test_idx], data.mean, data.std)
+    return classification_report(data.labels[data.test_idx], probs.argmax(1), data.images.classes)
+
+
+def _model_card(
+    data: _Prepared, config: TrainConfig, plan: _EpochPlan, report: dict, started: float
+) -> dict:
+    """The model card: what a model file needs to be served, explained and reproduced."""
     spec = arch_spec(config.arch)
-    card = {
+    images = data.images
+    return {
         "format": CARD_FORMAT,
         "arch": config.arch,
         "timm_name": spec.timm_name,
@@ -266,31 +348,29 @@ def train(
             "colour": "RGB (grey replicated)",
             "resize": "bilinear to a square",
         },
-        "normalisation": {"scale": "pixel / 255", "mean": mean_l, "std": std_l},
-        "metrics": {"test": report, "best_val_accuracy": best},
+        "normalisation": {"scale": "pixel / 255", "mean": data.mean, "std": data.std},
+        "metrics": {"test": report, "best_val_accuracy": plan.best},
         "training": {
             "config": asdict(config),
-            "best_epoch": best_epoch,
-            "epochs_planned": plan["epochs"],
-            "epochs_run": len(history),
-            "stop_reason": stop_reason,
+            "best_epoch": plan.best_epoch,
+            "epochs_planned": plan.epochs,
+            "epochs_run": len(plan.history),
+            "stop_reason": plan.stop_reason,
             "seconds": round(time.perf_counter() - started, 1),
-            "history": history,
+            "history": plan.history,
         },
         "data": {
             "root": str(images.root) if images.root else None,
             "fingerprint": fingerprint(images),
             "counts": images.counts(),
-            "n_train": len(train_idx),
-            "n_val": len(val_idx),
-            "n_test": len(test_idx),
+            "n_train": len(data.train_idx),
+            "n_val": len(data.val_idx),
+            "n_test": len(data.test_idx),
         },
         "cam": {"target_layer": spec.target_layer, "family": spec.family},
         "seed": config.seed,
         "versions": versions(),
     }
-    split = {"train": train_idx, "val": val_idx, "test": test_idx}
-    return TrainResult(model=model, card=card, images=images, split=split, arrays=arrays)
 
 
 def save_checkpoint(model, card: dict, path: str | Path) -> Path:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -160,3 +161,57 @@ def test_cli_bad_input_is_one_error_line(tmp_path: Path, args: list[str], messag
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1].startswith("error: ")
     assert message in result.output
+
+
+def _two_machines() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-02", "2026-01-02"]),
+            "machine_id": ["A", "B", "A", "B"],
+            "units": [100, 300, 100, 0],
+            "defective": [10, 30, 0, 0],
+            "energy_kwh": [50.0, 100.0, 50.0, 10.0],
+            "availability": [0.5, 1.0, 0.5, 1.0],
+            "oee": [0.25, 0.75, 0.25, 0.75],
+        }
+    )
+
+
+def test_kpi_totals_are_ratios_of_sums() -> None:
+    from dtwin.warehouse import kpi_totals
+
+    totals = kpi_totals(_two_machines())
+    assert totals["units"] == 500 and totals["defective"] == 40 and totals["energy_kwh"] == 210
+    assert totals["defect_rate"] == pytest.approx(40 / 500)
+    assert totals["energy_per_unit"] == pytest.approx(210 / 500)
+    no_units = kpi_totals(_two_machines().assign(units=0))
+    assert "defect_rate" not in no_units and "energy_per_unit" not in no_units
+    energy_only = kpi_totals(_two_machines()[["date", "energy_kwh"]])
+    assert energy_only["energy_kwh"] == 210 and np.isnan(energy_only["energy_per_unit"])
+
+
+def test_mean_oee_filter_and_pivots() -> None:
+    from datetime import date
+
+    from dtwin.warehouse import filter_kpis, kpi_by_day, kpi_by_machine, mean_oee
+
+    daily = _two_machines()
+    assert mean_oee(daily) == {"availability": 0.75, "oee": 0.5}
+    only_a = filter_kpis(daily, machines=["A"])
+    assert list(only_a["machine_id"]) == ["A", "A"]
+    day_two = filter_kpis(daily, first=date(2026, 1, 2), last=date(2026, 1, 2))
+    assert len(day_two) == 2 and filter_kpis(daily).equals(daily)
+    assert filter_kpis(daily, machines=[]).empty
+    wide = kpi_by_day(daily, "units")
+    assert list(wide.columns) == ["A", "B"] and wide.loc["2026-01-01", "B"] == 300
+    assert kpi_by_machine(daily, "units").to_dict() == {"A": 100.0, "B": 150.0}
+
+
+def test_ingest_fresh_starts_from_an_empty_warehouse(small_raw: Path, tmp_path: Path) -> None:
+    from dtwin.warehouse import ingest
+
+    db = tmp_path / "w.duckdb"
+    first = ingest(small_raw, db)
+    assert ingest(small_raw, db).files_loaded == 0
+    again = ingest(small_raw, db, fresh=True)
+    assert again.files_loaded == first.files_loaded and again.rows_loaded == first.rows_loaded

@@ -10,11 +10,11 @@ import duckdb
 import pytest
 
 from dtwin.errors import DataError, WarehouseError
-from dtwin.warehouse.validation import validate
+from dtwin.warehouse.validation import check_against_truth
 
 
 def test_gold_matches_truth_within_half_a_percent(warehouse) -> None:  # noqa: ANN001
-    report = validate(warehouse.db, warehouse.out)
+    report = check_against_truth(warehouse.db, warehouse.out)
     assert report.passed and report.max_rel_error <= 0.005
     assert set(report.per_metric) == {"batches", "units", "defective", "energy_kwh"}
     # Counts are recovered exactly; only imputed energy may deviate slightly.
@@ -25,7 +25,7 @@ def test_gold_matches_truth_within_half_a_percent(warehouse) -> None:  # noqa: A
 
 
 def test_quality_report_accounts_for_the_injected_chaos(warehouse) -> None:  # noqa: ANN001
-    quality = validate(warehouse.db, warehouse.out).quality
+    quality = check_against_truth(warehouse.db, warehouse.out).quality
     assert list(quality.columns) == ["check", "table", "rows", "share"]
     meta = json.loads((warehouse.out / "ground_truth" / "chaos.json").read_text())["injected"]
     rows = quality.groupby("check")["rows"].sum()
@@ -49,7 +49,7 @@ def test_a_wrong_gold_value_is_caught(warehouse, tmp_path: Path) -> None:  # noq
         ["SMELTER-01"],
     )
     con.close()
-    report = validate(db, warehouse.out)
+    report = check_against_truth(db, warehouse.out)
     assert not report.passed
     worst = report.comparisons.sort_values("rel_error").iloc[-1]
     assert str(worst["date"]) == "2026-01-01" and worst["metric"] == "units"
@@ -61,15 +61,15 @@ def test_broken_truth_file_is_named(warehouse, tmp_path: Path) -> None:  # noqa:
     bad = out / "ground_truth" / "2026-01-03" / "truth.json"
     bad.write_text('{"date": "2026-01-03"}')
     with pytest.raises(DataError, match="2026-01-03/truth.json"):
-        validate(warehouse.db, out)
+        check_against_truth(warehouse.db, out)
 
 
 def test_missing_inputs(warehouse, tmp_path: Path) -> None:  # noqa: ANN001
     with pytest.raises(DataError, match="ground_truth"):
-        validate(warehouse.db, tmp_path)
+        check_against_truth(warehouse.db, tmp_path)
     with pytest.raises(WarehouseError, match="no such warehouse"):
-        validate(tmp_path / "none.duckdb", warehouse.out)
+        check_against_truth(tmp_path / "none.duckdb", warehouse.out)
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     with pytest.raises(WarehouseError, match="no gold layer"):
-        validate(empty, warehouse.out)
+        check_against_truth(empty, warehouse.out)

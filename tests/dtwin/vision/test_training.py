@@ -10,7 +10,7 @@ import torch
 
 from dtwin.errors import ConfigError, VisionError
 from dtwin.vision.metrics import classification_report
-from dtwin.vision.train import (
+from dtwin.vision.training import (
     TrainConfig,
     augment_batch,
     load_checkpoint,
