@@ -18,8 +18,7 @@ from typing import Any
 
 import simpy
 
-from dtwin.sim import DEMO_FACTORY, load_factory, run_scenarios
-from dtwin.sim.engine import Simulation
+from dtwin.sim import DEMO_FACTORY, Simulation, load_factory, run_scenarios
 
 TANDEM = {
     "products": [
@@ -82,19 +81,8 @@ def timed(fn: Any, *args: Any, repeat: int = 3, **kwargs: Any) -> tuple[float, A
     return best, out
 
 
-def main() -> None:
-    """Measure and print every figure."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--days", type=float, default=30.0)
-    ap.add_argument("--quick", action="store_true", help="small runs (smoke test)")
-    ap.add_argument("--sweep-days", type=float, default=30.0)
-    args = ap.parse_args()
-    os.environ.setdefault("TQDM_DISABLE", "1")
-    days = 2.0 if args.quick else args.days
-    figures: dict[str, Any] = {"load_avg_1min": os.getloadavg()[0], "cpus": os.cpu_count()}
-    print(f"load average (1 min) at start: {figures['load_avg_1min']:.2f} on {os.cpu_count()} CPUs")
-
-    cfg = load_factory(DEMO_FACTORY)
+def bench_demo(cfg: Any, days: float, figures: dict[str, Any]) -> None:
+    """Events per second on the demo factory, without and with the event log."""
     for log in (False, True):
 
         def run_demo(log: bool = log) -> Simulation:
@@ -112,7 +100,9 @@ def main() -> None:
         figures[f"demo_wall_s_log_{log}"] = wall
         figures[f"demo_events_per_s_log_{log}"] = events / wall
 
-    horizon = 20_000.0 if args.quick else 100_000.0
+
+def bench_tandem(horizon: float, figures: dict[str, Any]) -> None:
+    """Cost per station visit and per SimPy event against the textbook SimPy model."""
     # interleaved rounds, best of each: a shared machine's load shifts during the runs
     best = {"bare": float("inf"), "dtwin": float("inf"), "log": float("inf")}
     for _ in range(5):
@@ -153,15 +143,11 @@ def main() -> None:
         cost_ratio_with_log=per_dlog / per_bare,
     )
 
-    sweep_days = 1.0 if args.quick else args.sweep_days
-    scenarios = {"base": {}, "2 welders": {"stations.weld_a.machines": 2}}
-    reps = 4
-    runs = len(scenarios) * reps
-    sweep = {"replications": reps, "days": sweep_days}
-    t, cpu = time.perf_counter(), time.process_time()
-    serial = run_scenarios(cfg, scenarios, backend="serial", **sweep)
-    t_serial = time.perf_counter() - t
-    cpu_serial = time.process_time() - cpu
+
+def dask_sweep(
+    cfg: Any, scenarios: dict[str, Any], sweep: dict[str, Any]
+) -> tuple[float, float, Any, list[float]]:
+    """The sweep on a 2-worker LocalCluster: (start s, sweep s, runs, worker CPU s)."""
     from dask.distributed import Client, LocalCluster
 
     t = time.perf_counter()
@@ -181,10 +167,33 @@ def main() -> None:
         with Client(cluster) as client:
             cpu1 = client.run(time.process_time)
     cpu_workers = [cpu1[w] - cpu0[w] for w in cpu1]
+    return t_start, t_dask, dask, cpu_workers
+
+
+def bench_sweep(cfg: Any, sweep_days: float, figures: dict[str, Any]) -> None:
+    """A scenario sweep serially, in 2 local processes and on a 2-worker Dask cluster."""
+    scenarios = {"base": {}, "2 welders": {"stations.weld_a.machines": 2}}
+    reps = 4
+    runs = len(scenarios) * reps
+    sweep = {"replications": reps, "days": sweep_days}
+    t, cpu = time.perf_counter(), time.process_time()
+    serial = run_scenarios(cfg, scenarios, backend="serial", **sweep)
+    t_serial = time.perf_counter() - t
+    cpu_serial = time.process_time() - cpu
+    t_start, t_dask, dask, cpu_workers = dask_sweep(cfg, scenarios, sweep)
     t = time.perf_counter()
     procs = run_scenarios(cfg, scenarios, backend="processes", workers=2, **sweep)
     t_procs = time.perf_counter() - t
     same = serial.equals(dask) and serial.equals(procs)
+    timings = (t_serial, t_procs, t_dask, t_start, cpu_serial, cpu_workers)
+    report_sweep(figures, runs, sweep_days, same, timings)
+
+
+def report_sweep(
+    figures: dict[str, Any], runs: int, sweep_days: float, same: bool, timings: tuple[Any, ...]
+) -> None:
+    """Print and record the sweep's figures."""
+    t_serial, t_procs, t_dask, t_start, cpu_serial, cpu_workers = timings
     print(
         f"sweep with 2 local processes: {t_procs:.2f} s (pool start included), "
         f"speed-up {t_serial / t_procs:.2f}x"
@@ -213,6 +222,23 @@ def main() -> None:
         sweep_speedup_incl_start=t_serial / (t_dask + t_start),
         sweep_identical=same,
     )
+
+
+def main() -> None:
+    """Measure and print every figure."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--days", type=float, default=30.0)
+    ap.add_argument("--quick", action="store_true", help="small runs (smoke test)")
+    ap.add_argument("--sweep-days", type=float, default=30.0)
+    args = ap.parse_args()
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    days = 2.0 if args.quick else args.days
+    figures: dict[str, Any] = {"load_avg_1min": os.getloadavg()[0], "cpus": os.cpu_count()}
+    print(f"load average (1 min) at start: {figures['load_avg_1min']:.2f} on {os.cpu_count()} CPUs")
+    cfg = load_factory(DEMO_FACTORY)
+    bench_demo(cfg, days, figures)
+    bench_tandem(20_000.0 if args.quick else 100_000.0, figures)
+    bench_sweep(cfg, 1.0 if args.quick else args.sweep_days, figures)
     figures["load_avg_1min_end"] = os.getloadavg()[0]
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
 

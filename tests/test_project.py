@@ -95,7 +95,17 @@ def test_core_never_imports_ui_code():
 
 ENGINES = {"sim", "schedule", "vision", "warehouse", "health"}
 JOINERS = {"twin"}  # the only parts allowed to import several engines
-BASE = {"errors", "config", "paths", "lazy", "cli_params", "environment", "backends"}
+BASE = {
+    "errors",
+    "config",
+    "paths",
+    "lazy",
+    "cli_params",
+    "environment",
+    "backends",
+    "progress",
+    "event_schema",
+}
 
 
 def _dtwin_imports(path: Path) -> list[str]:

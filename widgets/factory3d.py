@@ -10,149 +10,53 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import ipywidgets as w
 import numpy as np
 import pythreejs as p3
 
-from widgets.colors import STATE_COLORS, health_color, state_color
+from dtwin.sim import SNAPSHOT_STATES
+from widgets.colors import health_color, state_color
+from widgets.floor_geometry import (
+    TRIANGLES_PER_BOX,
+    VERTICES_PER_BOX,
+    FloorPlan,
+    LayoutLike,
+    StationLike,
+    box_vertices,
+    conveyor_pose,
+    floor_plan,
+    floor_texture,
+    grid_offsets,
+    hex_rgb,
+    queue_vertices,
+    scene_positions,
+    y_quaternion,
+)
 from widgets.kpi import KPIPanel, format_kpi
 
-MACHINE_SIZE = 0.8
-MACHINE_BOX = (MACHINE_SIZE, MACHINE_SIZE, MACHINE_SIZE)
-INSPECTION_SIZE = (0.55, 1.1, 0.55)  # inspection stations: slim towers
-MACHINE_PITCH = 1.0
-VERTICES_PER_BOX = 24
-TRIANGLES_PER_BOX = 12
+# the geometry helpers stay importable from here, as before the split
+__all__ = [
+    "FactoryView3D",
+    "LayoutLike",
+    "StationLike",
+    "TRIANGLES_PER_BOX",
+    "VERTICES_PER_BOX",
+    "box_vertices",
+    "grid_offsets",
+    "scene_positions",
+    "y_quaternion",
+]
+
 QUEUE_UNIT = 0.25  # height of one queued part in the stack
 QUEUE_MAX_HEIGHT = 5.0
 QUEUE_COLOR = "#6a5acd"
 CONVEYOR_COLOR = "#8d8d8d"
-FLOOR_COLOR = "#e9e9e4"
-LABEL_COLOR = "#222222"
-LABEL_HEIGHT = 0.7  # scene units
 SELECTED_COLOR = "#222222"
 # speed -> (ms between frames, snapshots per frame): faster playback skips snapshots instead of
 # asking the kernel and the browser for more than ~20 updates per second
 SPEEDS = {"0.5×": (200, 1), "1×": (100, 1), "2×": (50, 1), "4×": (50, 2), "8×": (50, 4)}
-
-
-class StationLike(Protocol):
-    """What the view reads from a station of ``dtwin.sim.factory_layout`` (duck-typed)."""
-
-    name: str
-    x: float
-    y: float
-    machines: int
-    kind: str
-
-
-class LayoutLike(Protocol):
-    """What the view reads from a ``dtwin.sim`` Layout."""
-
-    stations: Sequence[StationLike]
-    conveyors: Sequence[tuple[str, str]]
-
-
-def y_quaternion(angle: float) -> tuple[float, float, float, float]:
-    """Quaternion (x, y, z, w) of a rotation by ``angle`` radians about the vertical axis."""
-    return (0.0, math.sin(angle / 2), 0.0, math.cos(angle / 2))
-
-
-# the six faces of a unit cube: outward normal and four corners (counter-clockwise from outside)
-_CUBE_FACES = (
-    ((1, 0, 0), ((1, -1, -1), (1, 1, -1), (1, 1, 1), (1, -1, 1))),
-    ((-1, 0, 0), ((-1, -1, 1), (-1, 1, 1), (-1, 1, -1), (-1, -1, -1))),
-    ((0, 1, 0), ((-1, 1, -1), (-1, 1, 1), (1, 1, 1), (1, 1, -1))),
-    ((0, -1, 0), ((-1, -1, 1), (-1, -1, -1), (1, -1, -1), (1, -1, 1))),
-    ((0, 0, 1), ((-1, -1, 1), (1, -1, 1), (1, 1, 1), (-1, 1, 1))),
-    ((0, 0, -1), ((1, -1, -1), (-1, -1, -1), (-1, 1, -1), (1, 1, -1))),
-)
-
-
-def box_vertices(
-    centres: Sequence[tuple[float, float, float]], sizes: Sequence[tuple[float, float, float]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions, normals (float32, 24 per box) and triangle indices (uint32, 36 per box)."""
-    corners = np.array([c for _, cs in _CUBE_FACES for c in cs], np.float32) / 2  # (24, 3)
-    normals = np.array([n for n, cs in _CUBE_FACES for _ in cs], np.float32)
-    quad = np.array([0, 1, 2, 0, 2, 3], np.uint32)
-    face_index = (np.arange(6, dtype=np.uint32)[:, None] * 4 + quad).ravel()  # (36,)
-    n = len(centres)
-    c = np.asarray(centres, np.float32).reshape(n, 1, 3)
-    s = np.asarray(sizes, np.float32).reshape(n, 1, 3)
-    positions = (c + corners[None] * s).reshape(-1, 3)
-    index = (np.arange(n, dtype=np.uint32)[:, None] * VERTICES_PER_BOX + face_index).ravel()
-    return positions.astype(np.float32), np.tile(normals, (n, 1)), index
-
-
-def hex_rgb(color: str) -> np.ndarray:
-    """``#rrggbb`` as float32 RGB in [0, 1]."""
-    return np.array([int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)], np.float32)
-
-
-def grid_offsets(count: int) -> list[tuple[float, float]]:
-    """Offsets (dx, dz) of ``count`` machines on a square-ish grid centred on the station."""
-    cols = max(1, math.ceil(math.sqrt(count)))
-    rows = max(1, math.ceil(count / cols))
-    return [
-        ((i % cols - (cols - 1) / 2) * MACHINE_PITCH, (i // cols - (rows - 1) / 2) * MACHINE_PITCH)
-        for i in range(count)
-    ]
-
-
-def scene_positions(stations: Sequence[StationLike]) -> dict[str, tuple[float, float]]:
-    """Station centres in scene units (x, z), scaled so neighbouring stations do not overlap."""
-    if not stations:
-        return {}
-    footprint = max(math.ceil(math.sqrt(max(s.machines, 1))) for s in stations) * MACHINE_PITCH
-    spacing = footprint + 2.5
-    pts = [(float(s.x), float(s.y)) for s in stations]
-    dists = [
-        math.dist(a, b) for i, a in enumerate(pts) for b in pts[i + 1 :] if math.dist(a, b) > 1e-9
-    ]
-    scale = spacing / min(dists) if dists else 1.0
-    cx = sum(p[0] for p in pts) / len(pts)
-    cz = sum(p[1] for p in pts) / len(pts)
-    return {
-        s.name: ((p[0] - cx) * scale, (p[1] - cz) * scale)
-        for s, p in zip(stations, pts, strict=True)
-    }
-
-
-def fit_distance(width: float, depth: float, aspect: float, fov: float = 45.0) -> float:
-    """Camera distance at which a ``width`` x ``depth`` floor fits the view (with a margin)."""
-    half = math.tan(math.radians(fov) / 2)
-    return 1.3 * max(width / 2 / (half * aspect), depth / 2 / half, 3.0)
-
-
-def floor_texture(
-    labels: Sequence[tuple[str, float, float]],
-    bounds: tuple[float, float, float, float],
-    pixels_per_unit: float = 40.0,
-) -> str:
-    """PNG data URI of the floor with ``(text, x, z)`` labels painted on it.
-
-    ``bounds`` are (x0, z0, x1, z1) of the floor in scene units. One texture instead of a
-    sprite per label keeps the number of widget models (and the first paint) small.
-    """
-    import base64
-    import io
-
-    from PIL import Image, ImageDraw, ImageFont
-
-    x0, z0, x1, z1 = bounds
-    size = (max(int((x1 - x0) * pixels_per_unit), 1), max(int((z1 - z0) * pixels_per_unit), 1))
-    image = Image.new("RGB", size, FLOOR_COLOR)
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=int(pixels_per_unit * LABEL_HEIGHT))
-    for text, x, z in labels:
-        px, py = (x - x0) * pixels_per_unit, (z - z0) * pixels_per_unit
-        draw.text((px, py), text, fill=LABEL_COLOR, font=font, anchor="mt")
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 class FactoryView3D(w.VBox):
@@ -211,31 +115,49 @@ class FactoryView3D(w.VBox):
 
     # -- building (once) -------------------------------------------------------------------
     def _build_scene(self, width: int, height: int) -> None:
-        stations = list(self.factory_layout.stations)
-        self.positions = scene_positions(stations)
-        # All machines form ONE mesh with per-vertex colours, all queue stacks another: a frame
-        # then costs one colour array and one position array, not a message per machine.
-        self.machine_slots: list[tuple[str, int]] = []
-        centres, sizes, queue_bases = [], [], []
-        labels: list[tuple[str, float, float]] = []
-        for station in stations:
-            cx, cz = self.positions[station.name]
-            count = max(int(station.machines), 1)
-            size = INSPECTION_SIZE if station.kind == "inspection" else MACHINE_BOX
-            for i, (dx, dz) in enumerate(grid_offsets(count)):
-                self.machine_slots.append((station.name, i))
-                centres.append((cx + dx, size[1] / 2, cz + dz))
-                sizes.append(size)
-            half = math.ceil(math.sqrt(count)) * MACHINE_PITCH / 2
-            queue_bases.append((cx - half - 0.5, cz))
-            labels.append((station.name, cx, cz + half + 0.2))
+        self.plan = plan = floor_plan(self.factory_layout)
+        self.positions = plan.positions
+        self.machine_slots = plan.machine_slots
         self._slot_index = {slot: i for i, slot in enumerate(self.machine_slots)}
-        self._centres = centres
         self._slots: dict[tuple[str, int], int] = {}
-        positions, normals, index = box_vertices(centres, sizes)
+        self.machines_mesh = self._machines_mesh(plan)
+        self.queue_stations = [st.name for st in self.factory_layout.stations]
+        self.queues_mesh = self._queues_mesh(plan)
+        self.marker = p3.Mesh(
+            p3.BoxGeometry(1.0, 0.04, 1.0),
+            p3.MeshLambertMaterial(color=SELECTED_COLOR),
+            visible=False,
+            name="selection",
+        )
+        position, quaternion = plan.camera_pose(width / height)
+        self.camera = p3.PerspectiveCamera(
+            position=position, quaternion=quaternion, fov=45, aspect=width / height
+        )
+        span = plan.light_distance()
+        self.scene = p3.Scene(
+            children=[
+                self._floor_mesh(plan),
+                self.machines_mesh,
+                self.queues_mesh,
+                self.marker,
+                *self._conveyors(),
+                self.camera,
+                p3.AmbientLight(color="#ffffff", intensity=0.6),
+                p3.DirectionalLight(
+                    color="#ffffff", position=(span, span * 2, span), intensity=0.7
+                ),
+            ],
+            background="#f7f7f5",
+        )
+        self._build_renderer(width, height)
+
+    def _machines_mesh(self, plan: FloorPlan) -> p3.Mesh:
+        # All machines form ONE mesh with per-vertex colours (all queue stacks another): a frame
+        # then costs one colour array and one position array, not a message per machine.
+        positions, normals, index = box_vertices(plan.centres, plan.sizes)
         self.colors = np.full_like(positions, 0.7)
         self.color_attribute = p3.BufferAttribute(self.colors.copy())
-        self.machines_mesh = p3.Mesh(
+        return p3.Mesh(
             p3.BufferGeometry(
                 attributes={
                     "position": p3.BufferAttribute(positions),
@@ -247,69 +169,54 @@ class FactoryView3D(w.VBox):
             p3.MeshLambertMaterial(vertexColors="VertexColors"),
             name="machines",
         )
-        self.queue_stations = [st.name for st in stations]
-        self._queue_bases = queue_bases
-        self.queue_heights = np.zeros(len(stations))
-        queue_positions, queue_normals, queue_index = self._queue_vertices(self.queue_heights)
-        self.queue_attribute = p3.BufferAttribute(queue_positions)
-        self.queues_mesh = p3.Mesh(
+
+    def _queues_mesh(self, plan: FloorPlan) -> p3.Mesh:
+        self.queue_heights = np.zeros(len(plan.queue_bases))
+        positions, normals, index = queue_vertices(plan.queue_bases, self.queue_heights)
+        self.queue_attribute = p3.BufferAttribute(positions)
+        return p3.Mesh(
             p3.BufferGeometry(
                 attributes={
                     "position": self.queue_attribute,
-                    "normal": p3.BufferAttribute(queue_normals),
+                    "normal": p3.BufferAttribute(normals),
                 },
-                index=p3.BufferAttribute(queue_index),
+                index=p3.BufferAttribute(index),
             ),
             p3.MeshLambertMaterial(color=QUEUE_COLOR),
             name="queues",
         )
-        self.marker = p3.Mesh(
-            p3.BoxGeometry(1.0, 0.04, 1.0),
-            p3.MeshLambertMaterial(color=SELECTED_COLOR),
-            visible=False,
-            name="selection",
-        )
-        self._conveyor_geometry = p3.BoxGeometry(1.0, 0.06, 0.3)
-        self._conveyor_material = p3.MeshLambertMaterial(color=CONVEYOR_COLOR)
-        conveyors = [self._conveyor(a, b) for a, b in self.factory_layout.conveyors]
-        xs = [p[0] for p in self.positions.values()] or [0.0]
-        zs = [p[1] for p in self.positions.values()] or [0.0]
-        span = max(max(xs) - min(xs), max(zs) - min(zs), 4.0) + 4.0
-        bounds = (min(xs) - 3.0, min(zs) - 3.0, max(xs) + 3.0, max(zs) + 3.0)
-        self.floor_image = floor_texture(labels, bounds)
+
+    def _floor_mesh(self, plan: FloorPlan) -> p3.Mesh:
+        x0, z0, x1, z1 = plan.bounds
+        self.floor_image = floor_texture(plan.labels, plan.bounds)
         # the plane lies in x/-z after the -90 degree turn about x: texture top = far side
-        floor = p3.Mesh(
-            p3.PlaneGeometry(bounds[2] - bounds[0], bounds[3] - bounds[1]),
+        return p3.Mesh(
+            p3.PlaneGeometry(x1 - x0, z1 - z0),
             p3.MeshLambertMaterial(map=p3.ImageTexture(imageUri=self.floor_image)),
-            position=((bounds[0] + bounds[2]) / 2, 0.0, (bounds[1] + bounds[3]) / 2),
+            position=((x0 + x1) / 2, 0.0, (z0 + z1) / 2),
             quaternion=(-math.sin(math.pi / 4), 0.0, 0.0, math.cos(math.pi / 4)),
             name="floor",
         )
-        distance = fit_distance(max(xs) - min(xs) + 4.0, max(zs) - min(zs) + 4.0, width / height)
-        elevation = math.radians(50)
-        cam_height, cam_dist = distance * math.sin(elevation), distance * math.cos(elevation)
-        tilt = -elevation  # look down at the origin (the orbit target)
-        self.camera = p3.PerspectiveCamera(
-            position=(0.0, cam_height, cam_dist),
-            quaternion=(math.sin(tilt / 2), 0.0, 0.0, math.cos(tilt / 2)),
-            fov=45,
-            aspect=width / height,
-        )
-        self.scene = p3.Scene(
-            children=[
-                floor,
-                self.machines_mesh,
-                self.queues_mesh,
-                self.marker,
-                *conveyors,
-                self.camera,
-                p3.AmbientLight(color="#ffffff", intensity=0.6),
-                p3.DirectionalLight(
-                    color="#ffffff", position=(span, span * 2, span), intensity=0.7
-                ),
-            ],
-            background="#f7f7f5",
-        )
+
+    def _conveyors(self) -> list[p3.Mesh]:
+        geometry = p3.BoxGeometry(1.0, 0.06, 0.3)
+        material = p3.MeshLambertMaterial(color=CONVEYOR_COLOR)
+        meshes = []
+        for a, b in self.factory_layout.conveyors:
+            position, length, quaternion = conveyor_pose(self.positions[a], self.positions[b])
+            meshes.append(
+                p3.Mesh(
+                    geometry,
+                    material,
+                    position=position,
+                    scale=(length, 1.0, 1.0),
+                    quaternion=quaternion,
+                    name=f"conveyor {a}->{b}",
+                )
+            )
+        return meshes
+
+    def _build_renderer(self, width: int, height: int) -> None:
         self.orbit = p3.OrbitControls(controlling=self.camera, target=(0.0, 0.0, 0.0))
         self.picker = p3.Picker(controlling=self.machines_mesh, event="click")
         self.picker.observe(self._on_pick, "point")
@@ -320,25 +227,6 @@ class FactoryView3D(w.VBox):
             width=width,
             height=height,
             antialias=False,  # software WebGL (SwiftShader) draws faster without MSAA
-        )
-
-    def _queue_vertices(self, heights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        h = np.maximum(heights, 0.001)
-        centres = [(x, hi / 2, z) for (x, z), hi in zip(self._queue_bases, h, strict=True)]
-        sizes = [(0.5, hi, 0.5) for hi in h]
-        return box_vertices(centres, sizes)
-
-    def _conveyor(self, a: str, b: str) -> p3.Mesh:
-        (ax, az), (bx, bz) = self.positions[a], self.positions[b]
-        length = max(math.hypot(bx - ax, bz - az), 1e-3)
-        angle = math.atan2(-(bz - az), bx - ax)
-        return p3.Mesh(
-            self._conveyor_geometry,
-            self._conveyor_material,
-            position=((ax + bx) / 2, 0.03, (az + bz) / 2),
-            scale=(length, 1.0, 1.0),
-            quaternion=y_quaternion(angle),
-            name=f"conveyor {a}->{b}",
         )
 
     def _build_controls(self) -> None:
@@ -399,7 +287,7 @@ class FactoryView3D(w.VBox):
         )
         if not np.array_equal(heights, self.queue_heights):
             self.queue_heights = heights
-            self.queue_attribute.array = self._queue_vertices(heights)[0]
+            self.queue_attribute.array = queue_vertices(self.plan.queue_bases, heights)[0]
         self.time_label.value = f"<b>t = {snapshot.time:,.1f} {self.time_unit}</b>"
         self.kpi_panel.update(snapshot.kpis)
         self._show_selection()
@@ -453,7 +341,7 @@ class FactoryView3D(w.VBox):
         if self.color_toggle.value == "health":
             items = [(health_color(h), f"health {h:.0%}") for h in (1.0, 0.75, 0.5, 0.25, 0.0)]
         else:
-            items = list((c, s) for s, c in STATE_COLORS.items())
+            items = [(state_color(s), s) for s in SNAPSHOT_STATES]
         items.append((QUEUE_COLOR, "queue (stack height)"))
         rows = "".join(
             f'<div><span style="display:inline-block;width:12px;height:12px;background:{c};'
@@ -476,7 +364,7 @@ class FactoryView3D(w.VBox):
     def select(self, station: str, slot: int) -> None:
         """Select machine ``slot`` (0-based mesh index) of ``station`` and show its KPIs."""
         self.selected = (station, slot)
-        x, _, z = self._centres[self._slot_index[(station, slot)]]
+        x, _, z = self.plan.centres[self._slot_index[(station, slot)]]
         with self.marker.hold_sync():
             self.marker.position = (x, 0.02, z)
             self.marker.visible = True

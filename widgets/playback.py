@@ -1,49 +1,11 @@
-"""Recording simulation snapshots for playback in the 3D view."""
+"""Playback helpers for the 3D view; the analysis itself lives in ``dtwin.sim``.
+
+Kept so that ``from widgets.playback import record_snapshots`` goes on working; new code
+imports these names from ``dtwin.sim``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dtwin.sim import health_series, record_snapshots, series, state_shares
 
-
-def record_snapshots(simulation: Any, until: float, step: float) -> list[Any]:
-    """Advance a ``dtwin.sim.Simulation`` to ``until`` in ``step`` increments; one snapshot each.
-
-    The first snapshot is taken at the simulation's current time.
-    """
-    if step <= 0:
-        raise ValueError(f"step must be > 0 (got {step})")
-    snapshots = [simulation.snapshot()]
-    t = float(simulation.now)
-    while t + step <= until + 1e-9:
-        t += step
-        simulation.run_until(t)
-        snapshots.append(simulation.snapshot())
-    return snapshots
-
-
-def series(snapshots: list[Any], key: str, scale: float = 1.0) -> list[float]:
-    """One KPI over the snapshots (NaN where missing), multiplied by ``scale``."""
-    return [float(s.kpis.get(key, float("nan"))) * scale for s in snapshots]
-
-
-def health_series(snapshots: list[Any]) -> dict[str, list[float]]:
-    """Health of every machine whose health ever drops below 1 (``station#machine`` -> values)."""
-    keys: dict[str, list[float]] = {}
-    for i, snap in enumerate(snapshots):
-        for m in snap.machines:
-            name = f"{m.station}#{m.machine}"
-            keys.setdefault(name, [1.0] * i).append(float(m.health))
-    return {k: v for k, v in keys.items() if min(v) < 1.0}
-
-
-def state_shares(snapshots: list[Any]) -> dict[str, dict[str, float]]:
-    """Share of machine-snapshots in each state: ``{station: {"<state> share": p}}``."""
-    counts: dict[str, dict[str, int]] = {}
-    for snap in snapshots:
-        for m in snap.machines:
-            station = counts.setdefault(m.station, {})
-            station[m.state] = station.get(m.state, 0) + 1
-    return {
-        name: {f"{state} share": n / sum(c.values()) for state, n in sorted(c.items())}
-        for name, c in counts.items()
-    }
+__all__ = ["health_series", "record_snapshots", "series", "state_shares"]

@@ -1,18 +1,48 @@
-"""SimPy factory twin: config, engine, KPIs, scenarios and layout.
+"""SimPy factory twin: config, engine, KPIs, scenarios, playback and layout.
 
-Names are imported lazily so that ``import dtwin.sim`` stays light.
+Names are imported lazily so that ``import dtwin.sim`` stays light (SimPy, pandas and
+matplotlib load on first use); ``dir(dtwin.sim)`` and ``help`` list them all.
+
+Config
+    FactoryConfig, Limits, load_factory, parse_factory, with_overrides, check_run,
+    factory_from_schedule, DEMO_FACTORY
+Engine
+    Simulation (``run_until``, ``snapshot``, ``view``, ``subscribe``), MachineState,
+    EventRecord, PlantView, StationView, MachineView
+Runs and results
+    simulate, replicate, summarize, Replications, SimResult, Snapshot, MachineSnapshot,
+    write_events
+Scenarios and analysis
+    run_scenarios, summarize_scenarios, default_scenarios, machine_scenarios,
+    scenario_factory, parse_overrides, bottleneck, active_shares, station_loads,
+    unstable_stations, load_warning, check_load
+Playback
+    record_snapshots, series, health_series, state_shares
+Layout and plots
+    factory_layout, Layout, StationLayout, plot_state_shares, plot_scenarios, plot_lead_times
 """
 
 from __future__ import annotations
 
-from dtwin.lazy import lazy_getattr
+from dtwin.lazy import lazy_front
 
 _EXPORTS = {
     "FactoryConfig": "dtwin.sim.config",
+    "Limits": "dtwin.sim.config",
     "load_factory": "dtwin.sim.config",
     "parse_factory": "dtwin.sim.config",
     "with_overrides": "dtwin.sim.config",
+    "check_run": "dtwin.sim.config",
+    "factory_from_schedule": "dtwin.sim.jobs",
+    "DEMO_FACTORY": "dtwin.paths",
     "Simulation": "dtwin.sim.engine",
+    "EventRecord": "dtwin.sim.engine",
+    "MachineState": "dtwin.sim.states",
+    "STATE_LABELS": "dtwin.sim.states",
+    "SNAPSHOT_STATES": "dtwin.sim.states",
+    "PlantView": "dtwin.sim.view",
+    "StationView": "dtwin.sim.view",
+    "MachineView": "dtwin.sim.view",
     "simulate": "dtwin.sim.runner",
     "replicate": "dtwin.sim.runner",
     "summarize": "dtwin.sim.runner",
@@ -23,22 +53,28 @@ _EXPORTS = {
     "MachineSnapshot": "dtwin.sim.results",
     "Layout": "dtwin.sim.results",
     "StationLayout": "dtwin.sim.results",
-    "factory_layout": "dtwin.sim.layout",
     "run_scenarios": "dtwin.sim.scenarios",
     "summarize_scenarios": "dtwin.sim.scenarios",
-    "bottleneck": "dtwin.sim.scenarios",
     "default_scenarios": "dtwin.sim.scenarios",
+    "machine_scenarios": "dtwin.sim.scenarios",
+    "scenario_factory": "dtwin.sim.scenarios",
+    "parse_overrides": "dtwin.sim.scenarios",
+    "bottleneck": "dtwin.sim.scenarios",
+    "active_shares": "dtwin.sim.scenarios",
     "station_loads": "dtwin.sim.analysis",
     "unstable_stations": "dtwin.sim.analysis",
     "load_warning": "dtwin.sim.analysis",
     "check_load": "dtwin.sim.analysis",
-    "Limits": "dtwin.sim.config",
-    "check_run": "dtwin.sim.config",
-    "factory_from_schedule": "dtwin.sim.jobs",
-    "DEMO_FACTORY": "dtwin.paths",
+    "record_snapshots": "dtwin.sim.playback",
+    "series": "dtwin.sim.playback",
+    "health_series": "dtwin.sim.playback",
+    "state_shares": "dtwin.sim.playback",
+    "factory_layout": "dtwin.sim.layout",
+    "plot_state_shares": "dtwin.sim.plots",
+    "plot_scenarios": "dtwin.sim.plots",
+    "plot_lead_times": "dtwin.sim.plots",
 }
 
 __all__ = sorted(_EXPORTS)
 
-
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
+__getattr__, __dir__ = lazy_front(__name__, _EXPORTS)

@@ -21,9 +21,6 @@ from dtwin.config import apply_overrides, format_validation_error, load_mapping
 from dtwin.errors import ConfigError
 from dtwin.sim.distributions import DIST_NAMES, MAX_TIME, Distribution
 
-STATES = ("running", "idle", "blocked", "starved", "down", "maintenance")
-POLICIES = ("none", "periodic", "health_threshold")
-
 MAX_MACHINES = 1000  # per station
 MAX_TOTAL_MACHINES = 10_000  # over all stations (each machine is a SimPy process)
 MAX_BATCH = 10_000  # parts per arrival
@@ -106,7 +103,7 @@ class Maintenance(MaintenancePolicy):
 
 
 class Energy(_Model):
-    """Power draw in kW per machine state."""
+    """Power draw in kW per machine state (one field per ``dtwin.sim.states.POWERED_STATES``)."""
 
     running: float = Field(default=0.0, ge=0, le=1e6)
     idle: float = Field(default=0.0, ge=0, le=1e6)

@@ -1,11 +1,21 @@
 """The SimPy engine: builds a factory from its config and runs it step by step.
 
-Each machine is one long-lived SimPy process that pulls parts from its station's input
-buffer, processes them and pushes them on (blocking when the next buffer is full). Failures
-count operating time: an operation that would outlast the remaining time to failure is split
-around the repair, so no SimPy interrupts are needed. Every random number comes from a
-``random.Random`` stream keyed by (seed, replication, purpose), so a run is reproducible bit
-for bit and scenarios share streams per station (common random numbers).
+Each machine is one long-lived SimPy process (:meth:`Simulation._machine`) made of named
+steps: service when due (``_maintain``), wait for a part (``_wait_for_part``) and a shift,
+start it (``_start``), run it with failures (``_run_with_failures``), finish it with its
+quality draw and wear (``_finish``) and pass it on (``_pass_on``, blocking while the next
+buffer is full). Its constants and state live on :class:`~dtwin.sim.machine.Machine`.
+Failures count operating time: an operation that would outlast the remaining time to failure
+is split around the repair, so no SimPy interrupts are needed. Repairs and services share one
+technician pool (``_technician``). Every random number comes from a ``random.Random`` stream
+keyed by (seed, replication, purpose), so a run is reproducible bit for bit and scenarios
+share streams per station (common random numbers).
+
+Observers: every event (release, start, finish, exit, scrap, failure, repaired, maintenance)
+passes through one hook, :meth:`Simulation.subscribe`, as an :data:`EventRecord`; with
+``states=True`` every machine state change does too. The event log (``Simulation.log``) is
+such a subscriber, and so will be the twin. KPIs and snapshots read
+:meth:`Simulation.view`, a read-only copy, never the engine's internals.
 
 No valid config can run away unnoticed: the event loop counts SimPy events and checks the
 budget of ``limits.max_events`` every :data:`EVENT_CHECK` events, and every release checks
@@ -26,101 +36,21 @@ from simpy.core import StopSimulation
 from simpy.events import Event
 
 from dtwin.errors import SimulationError
-from dtwin.sim.buffer import Buffer, PriorityBuffer, SequenceBuffer
-from dtwin.sim.config import FactoryConfig, MaintenancePolicy, Station, to_factory
+from dtwin.event_schema import SimEventRecord as EventRecord
+from dtwin.sim.config import FactoryConfig, to_factory
 from dtwin.sim.distributions import sampler
+from dtwin.sim.machine import Machine, Observer, Part, StationRT
 from dtwin.sim.results import MachineSnapshot, Snapshot
+from dtwin.sim.states import MachineState
+from dtwin.sim.view import MachineView, PlantView, StationView
 
-# State indices; OFF (outside shifts) is shown as "idle" in snapshots.
-RUN, IDLE, BLOCKED, STARVED, DOWN, MAINT, OFF = range(7)
-STATE_NAMES = ("running", "idle", "blocked", "starved", "down", "maintenance", "off_shift")
-SNAPSHOT_STATE = ("running", "idle", "blocked", "starved", "down", "maintenance", "idle")
+# short names for the hot loop (each is the MachineState member itself)
+RUN, IDLE, BLOCKED, STARVED, DOWN, MAINT, OFF = MachineState
 # events between two checks of the event budget: often enough to stop a run within a fraction
 # of a second of its budget, rare enough to cost nothing per event
 EVENT_CHECK = 50_000
 
-
-class Part:
-    """One unit travelling through the factory."""
-
-    __slots__ = ("id", "route", "step", "release", "defective", "product", "keys")
-
-    def __init__(
-        self, pid: int, product: int, route: tuple[Any, ...], keys: list[float] | None = None
-    ) -> None:
-        self.id = pid
-        self.product = product
-        self.route = route
-        self.step = 0
-        self.release = 0.0
-        self.defective = False
-        self.keys = keys
-
-
-class Machine:
-    """Run-time state of one machine: current state, time per state, health."""
-
-    __slots__ = (
-        "station",
-        "index",
-        "state",
-        "since",
-        "acc",
-        "health",
-        "ttf_left",
-        "ops",
-        "ideal",
-        "next_pm",
-    )
-
-    def __init__(self, station: StationRT, index: int) -> None:
-        self.station = station
-        self.index = index
-        self.state = station.wait_state
-        self.since = 0.0
-        self.acc = [0.0] * 7
-        self.health = 1.0
-        self.ttf_left = float("inf")
-        self.ops = 0
-        self.ideal = 0.0
-        self.next_pm = float("inf")
-
-    def set(self, state: int, now: float) -> None:
-        """Switch to ``state`` at time ``now``, booking the time spent in the old one."""
-        self.acc[self.state] += now - self.since
-        self.state = state
-        self.since = now
-
-    def shares(self, now: float, window: float) -> list[float]:
-        """Fraction of ``window`` spent in each state up to ``now``."""
-        acc = list(self.acc)
-        acc[self.state] += now - self.since
-        return [a / window for a in acc] if window > 0 else [0.0] * 7
-
-
-class StationRT:
-    """Run-time state of a station: its config, buffer, machines and counters."""
-
-    def __init__(
-        self,
-        cfg: Station,
-        env: simpy.Environment,
-        wait_state: int,
-        expected: list[float] | None = None,
-    ) -> None:
-        self.cfg = cfg
-        self.name = cfg.name
-        if cfg.dispatch == "sequence":
-            self.buffer: Buffer = SequenceBuffer(env, cfg.buffer, expected or [])
-        elif cfg.dispatch == "priority":
-            self.buffer = PriorityBuffer(env, cfg.buffer)
-        else:
-            self.buffer = Buffer(env, cfg.buffer)
-        self.wait_state = wait_state
-        self.machines = [Machine(self, i) for i in range(cfg.machines)]
-        self.processed = 0
-        self.defects = 0
-        self.scrapped = 0
+__all__ = ["EVENT_CHECK", "EventRecord", "Machine", "Observer", "Part", "Simulation", "StationRT"]
 
 
 class Simulation:
@@ -147,7 +77,10 @@ class Simulation:
         self.seed = seed
         self.replication = replication
         self.env = env = simpy.Environment()
-        self.log: list[tuple[float, int, str, int, str]] | None = [] if log_events else None
+        self._observers: list[Observer] = []
+        self._state_observers: list[Observer] = []
+        self._emit: Observer | None = None  # every observer of events, as one callable
+        self.log: list[EventRecord] | None = [] if log_events else None
         self.t0 = 0.0
         self.wip = 0
         self.max_wip = cfg.limits.max_wip
@@ -161,13 +94,7 @@ class Simulation:
         self.defective_shipped = 0
         self._next_id = 0
         self.last_exit = float("nan")
-        firsts = {p.routing[0] for p in cfg.products}
-        later = {s for p in cfg.products for s in p.routing[1:]}
-        self.stations: dict[str, StationRT] = {}
-        planned = self._planned_keys(cfg)
-        for st in cfg.stations:
-            wait = STARVED if st.name in later or st.name not in firsts else IDLE
-            self.stations[st.name] = StationRT(st, env, wait, planned.get(st.name))
+        self.stations = self._build_stations(cfg, env)
         self.shifts = sorted((s.start * 60.0, s.end * 60.0) for s in cfg.shifts or [])
         self.technicians = (
             simpy.PriorityResource(env, capacity=cfg.maintenance.technicians)
@@ -175,18 +102,9 @@ class Simulation:
             else None
         )
         self.routes = [self._route(p) for p in cfg.products]
-        for i, prod in enumerate(cfg.products):
-            if prod.arrival is not None:
-                env.process(self._source(i))
-        if cfg.jobs:
-            env.process(self._job_release())
-        for rt in self.stations.values():
-            for m in rt.machines:
-                env.process(self._machine(rt, m))
-        if self.shifts:
-            env.process(self._shift_clock())
-        if warmup > 0:
-            env.process(self._warmup(warmup))
+        if self.log is not None:
+            self.subscribe(self.log.append)  # the event log is an observer like any other
+        self._start_processes(warmup)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -269,19 +187,118 @@ class Simulation:
                 f"that cannot be kept); enlarge those buffers (null = unbounded) or fix the plan"
             )
 
+    def view(self) -> PlantView:
+        """A read-only copy of what KPIs and snapshots read, at the current time."""
+        now = self.env.now
+        window = now - self.t0
+        stations = tuple(
+            StationView(
+                rt.name,
+                rt.cfg.kind,
+                rt.cfg.energy,
+                tuple(self._machine_view(m, now, window) for m in rt.machines),
+                rt.processed,
+                rt.defects,
+                rt.scrapped,
+                len(rt.buffer),
+            )
+            for rt in self.stations.values()
+        )
+        return PlantView(
+            now=float(now),
+            t0=self.t0,
+            stations=stations,
+            released=self.released,
+            wip=self.wip,
+            wip_area=self.wip_area + self.wip * (now - self.wip_last),
+            lead_times=tuple(self.lead_times),
+            sojourns=tuple(self.sojourns),
+            scrapped=self.scrapped,
+            defective_shipped=self.defective_shipped,
+            last_exit=self.last_exit,
+        )
+
+    @staticmethod
+    def _machine_view(m: Machine, now: float, window: float) -> MachineView:
+        state = MachineState(m.state)
+        shares = tuple(m.shares(now, window))
+        return MachineView(m.name, m.index, state, m.health, m.ops, m.ideal, shares)
+
     def snapshot(self) -> Snapshot:
         """State of every machine, queue lengths and the KPIs so far."""
         from dtwin.sim.kpis import compute_kpis
 
+        view = self.view()
         machines = [
-            MachineSnapshot(rt.name, m.index, SNAPSHOT_STATE[m.state], round(m.health, 6))
-            for rt in self.stations.values()
-            for m in rt.machines
+            MachineSnapshot(st.name, m.index, m.state.shown, round(m.health, 6))
+            for st in view.stations
+            for m in st.machines
         ]
-        queues = {name: len(rt.buffer) for name, rt in self.stations.items()}
-        return Snapshot(float(self.env.now), machines, queues, compute_kpis(self))
+        queues = {st.name: st.queue for st in view.stations}
+        return Snapshot(view.now, machines, queues, compute_kpis(view))
+
+    # -- observers ------------------------------------------------------------------------
+
+    def subscribe(self, callback: Observer, states: bool = False) -> Callable[[], None]:
+        """Call ``callback(record)`` for every event from now on; returns the unsubscribe.
+
+        ``record`` is an :data:`EventRecord` ``(time, entity, station, machine, event)``, the
+        row of the event log (which is itself a subscriber): ``release`` (machine -1),
+        ``start``, ``finish``, ``exit``, ``scrap`` (entity = part id), ``failure``,
+        ``repaired``, ``maintenance_start``, ``maintenance_end`` (entity -1). With
+        ``states=True`` the callback also gets every machine state change as
+        ``(time, -1, station, machine, "state:<label>")`` (labels of
+        :class:`~dtwin.sim.states.MachineState`). Callbacks run inside the event loop: keep
+        them short and never change the simulation from one.
+        """
+        self._observers.append(callback)
+        if states:
+            self._state_observers.append(callback)
+        self._rewire()
+
+        def unsubscribe() -> None:
+            self._observers.remove(callback)
+            if states:
+                self._state_observers.remove(callback)
+            self._rewire()
+
+        return unsubscribe
+
+    def _rewire(self) -> None:
+        self._emit = _fan_out(self._observers)
+        notify = _fan_out(self._state_observers)
+        for rt in self.stations.values():
+            for m in rt.machines:
+                m.notify = notify
 
     # -- construction ---------------------------------------------------------------------
+
+    def _build_stations(self, cfg: FactoryConfig, env: simpy.Environment) -> dict[str, StationRT]:
+        """Stations in config order; a station no product starts at waits as ``starved``."""
+        firsts = {p.routing[0] for p in cfg.products}
+        later = {s for p in cfg.products for s in p.routing[1:]}
+        planned = self._planned_keys(cfg)
+        stations: dict[str, StationRT] = {}
+        for st in cfg.stations:
+            wait = STARVED if st.name in later or st.name not in firsts else IDLE
+            policy = st.maintenance or cfg.maintenance
+            stations[st.name] = StationRT(st, env, wait, self._stream, policy, planned.get(st.name))
+        return stations
+
+    def _start_processes(self, warmup: float) -> None:
+        env, cfg = self.env, self.config
+        for i, prod in enumerate(cfg.products):
+            if prod.arrival is not None:
+                env.process(self._source(i))
+        if cfg.jobs:
+            env.process(self._job_release())
+        for rt in self.stations.values():
+            for m in rt.machines:
+                env.process(self._machine(m))
+        if self.shifts:
+            env.process(self._shift_clock())
+        if warmup > 0:
+            env.process(self._warmup(warmup))
 
     @staticmethod
     def _planned_keys(cfg: FactoryConfig) -> dict[str, list[float]]:
@@ -307,12 +324,9 @@ class Simulation:
             steps.append((rt, sampler(dist, rng), dist.mean_value))
         return tuple(steps)
 
-    def _policy(self, st: Station) -> MaintenancePolicy:
-        return st.maintenance or self.config.maintenance
-
     # -- processes ------------------------------------------------------------------------
 
-    def _release(self, prod: int) -> None:
+    def _count_release(self) -> None:
         now = self.env.now
         self.wip_area += self.wip * (now - self.wip_last)
         self.wip_last = now
@@ -321,50 +335,45 @@ class Simulation:
         if self.wip > self.max_wip:
             self._over_wip()
 
+    def _release_parts(
+        self, product: int, count: int, keys: list[float] | None = None
+    ) -> Generator[Any, Any, None]:
+        """Put ``count`` new parts of ``product`` into the first buffer of its route."""
+        env = self.env
+        route = self.routes[product]
+        first = route[0][0]
+        for _ in range(count):
+            part = Part(self._next_id, product, route, keys)
+            self._next_id += 1
+            event = first.buffer.put(part)
+            if event is not None:
+                yield event  # the first buffer is full: the release waits
+            part.release = env.now
+            self._count_release()
+            if self._emit is not None:
+                self._emit((env.now, part.id, first.name, -1, "release"))
+
     def _source(self, index: int) -> Generator[Any, Any, None]:
+        """Open arrivals of one product: a batch every inter-arrival time, within shifts."""
         prod = self.config.products[index]
         env = self.env
-        timeout = env.timeout
         iat = sampler(prod.arrival, self._stream(f"arrival/{prod.name}"))  # type: ignore[arg-type]
-        route = self.routes[index]
-        first = route[0][0].buffer
-        batch = prod.batch_size
-        log = self.log
         while True:
-            yield timeout(iat())
+            yield env.timeout(iat())
             if self.shifts:
                 wait = self._off_shift_wait(env.now)
                 if wait > 0:
-                    yield timeout(wait)
-            for _ in range(batch):
-                part = Part(self._next_id, index, route)
-                self._next_id += 1
-                event = first.put(part)
-                if event is not None:
-                    yield event
-                part.release = env.now
-                self._release(index)
-                if log is not None:
-                    log.append((env.now, part.id, route[0][0].name, -1, "release"))
+                    yield env.timeout(wait)
+            yield from self._release_parts(index, prod.batch_size)
 
     def _job_release(self) -> Generator[Any, Any, None]:
+        """The job list: each job's parts at its release time."""
         env = self.env
         names = [p.name for p in self.config.products]
         for job in sorted(self.config.jobs, key=lambda j: j.release):
             if job.release > env.now:
                 yield env.timeout(job.release - env.now)
-            index = names.index(job.product)
-            route = self.routes[index]
-            for _ in range(job.quantity):
-                part = Part(self._next_id, index, route, job.priorities)
-                self._next_id += 1
-                event = route[0][0].buffer.put(part)
-                if event is not None:
-                    yield event
-                part.release = env.now
-                self._release(index)
-                if self.log is not None:
-                    self.log.append((env.now, part.id, route[0][0].name, -1, "release"))
+            yield from self._release_parts(names.index(job.product), job.quantity, job.priorities)
 
     def _depart(self, part: Part, scrapped: bool) -> None:
         now = self.env.now
@@ -381,152 +390,123 @@ class Simulation:
             if part.defective:
                 self.defective_shipped += 1
 
-    def _machine(self, rt: StationRT, m: Machine) -> Generator[Any, Any, None]:
+    # -- a machine's life, step by step ------------------------------------------------------
+
+    def _machine(self, m: Machine) -> Generator[Any, Any, None]:
+        """Service when due, wait for a part (and a shift), process it, pass it on; repeat."""
         env = self.env
-        timeout = env.timeout
-        cfg = rt.cfg
-        buf = rt.buffer
-        name = rt.name
-        index = m.index
-        wait_state = rt.wait_state
-        log = self.log
-        shifts = bool(self.shifts)
-        inspection = cfg.kind == "inspection"
-        detection = cfg.detection_rate
-        defect_rate = cfg.defect_rate
-        health = cfg.health
-        wear = health.wear_per_op if health else 0.0
-        failure_factor = health.failure_factor if health else 0.0
-        defect_factor = health.defect_factor if health else 0.0
-        quality_rng = self._stream(f"quality/{name}/{index}").random
-        needs_draw = inspection or defect_rate > 0 or defect_factor > 0
-        failure = cfg.failure
-        if failure is not None:
-            frng = self._stream(f"failure/{name}/{index}")
-            ttf = sampler(failure.ttf, frng)
-            repair = sampler(failure.repair, frng)
-            m.ttf_left = ttf()
-        policy = self._policy(cfg)
-        pm = policy.policy
-        if pm == "periodic":
-            m.next_pm = float(policy.interval)  # type: ignore[arg-type]
-        pm_duration = (
-            sampler(policy.duration, self._stream(f"maintenance/{name}/{index}"))
-            if policy.duration is not None
-            else None
-        )
-        threshold = policy.threshold or 0.0
         while True:
-            if pm != "none" and (
-                (pm == "periodic" and env.now >= m.next_pm)
-                or (pm == "health_threshold" and m.health < threshold)
-            ):
-                yield from self._maintain(m, pm_duration, policy)  # type: ignore[arg-type]
-            part = buf.take()
+            if m.policy != "none" and m.service_due(env.now):
+                yield from self._maintain(m)
+            part = m.buffer.take()
             if part is None:
-                if shifts and self._off_shift_wait(env.now) > 0:
-                    m.set(OFF, env.now)
-                else:
-                    m.set(wait_state, env.now)
-                part = yield buf.wait()
-            if shifts:
+                part = yield from self._wait_for_part(m)
+            if self.shifts:
                 wait = self._off_shift_wait(env.now)
                 if wait > 0:
                     m.set(OFF, env.now)
-                    yield timeout(wait)
-            step = part.step
-            route = part.route
-            _, sample, ideal = route[step]
-            duration = sample()
-            m.set(RUN, env.now)
-            if log is not None:
-                log.append((env.now, part.id, name, index, "start"))
-            if failure is not None:
-                mult = 1.0 + failure_factor * (1.0 - m.health)
-                need = duration * mult
-                while m.ttf_left < need:
-                    run_for = m.ttf_left / mult
-                    yield timeout(run_for)
-                    duration -= run_for
-                    yield from self._repair(m, repair, health)
-                    m.ttf_left = ttf()
-                    mult = 1.0 + failure_factor * (1.0 - m.health)
-                    need = duration * mult
-                m.ttf_left -= need
-            yield timeout(duration)
-            m.ops += 1
-            m.ideal += ideal
-            rt.processed += 1
-            scrap = False
-            if needs_draw:
-                if inspection:
-                    if part.defective and quality_rng() < detection:
-                        scrap = True
-                        rt.scrapped += 1
-                else:
-                    p = defect_rate + defect_factor * (1.0 - m.health)
-                    if quality_rng() < p:
-                        part.defective = True
-                        rt.defects += 1
-            if wear:
-                m.health = max(0.0, m.health - wear)
-            step += 1
-            if scrap:
-                self._depart(part, True)
-                if log is not None:
-                    log.append((env.now, part.id, name, index, "scrap"))
-            elif step == len(route):
-                self._depart(part, False)
-                if log is not None:
-                    log.append((env.now, part.id, name, index, "exit"))
+                    yield env.timeout(wait)
+            duration = self._start(m, part)
+            if m.ttf is None or m.survives(duration):
+                yield env.timeout(duration)
             else:
-                part.step = step
-                if log is not None:
-                    log.append((env.now, part.id, name, index, "finish"))
-                event = route[step][0].buffer.put(part)
-                if event is not None:
-                    m.set(BLOCKED, env.now)
-                    yield event
+                yield from self._run_with_failures(m, duration)
+            event = self._pass_on(m, part, self._finish(m, part))
+            if event is not None:
+                m.set(BLOCKED, env.now)  # the next buffer is full
+                yield event
 
-    def _repair(
-        self, m: Machine, repair: Callable[[], float], health: Any
-    ) -> Generator[Any, Any, None]:
-        env = self.env
-        m.set(DOWN, env.now)
-        log = self.log
-        if log is not None:
-            log.append((env.now, -1, m.station.name, m.index, "failure"))
-        if self.technicians is not None:
-            with self.technicians.request(priority=0) as req:
-                yield req
-                yield env.timeout(repair())
-        else:
-            yield env.timeout(repair())
-        if health is not None:
-            m.health += health.repair_restores * (1.0 - m.health)
-        if log is not None:
-            log.append((env.now, -1, m.station.name, m.index, "repaired"))
-        m.set(RUN, env.now)
+    def _wait_for_part(self, m: Machine) -> Generator[Any, Any, Part]:
+        """The buffer is empty: wait (off shift, idle or starved) until a part arrives."""
+        now = self.env.now
+        m.set(OFF if self.shifts and self._off_shift_wait(now) > 0 else m.wait_state, now)
+        part = yield m.buffer.wait()
+        return part
 
-    def _maintain(
-        self, m: Machine, duration: Callable[[], float], policy: MaintenancePolicy
-    ) -> Generator[Any, Any, None]:
-        env = self.env
-        m.set(MAINT, env.now)
-        log = self.log
-        if log is not None:
-            log.append((env.now, -1, m.station.name, m.index, "maintenance_start"))
-        if self.technicians is not None:
-            with self.technicians.request(priority=1) as req:
-                yield req
-                yield env.timeout(duration())
-        else:
-            yield env.timeout(duration())
+    def _start(self, m: Machine, part: Part) -> float:
+        """Start processing ``part``; returns its process time."""
+        duration = part.route[part.step][1]()
+        now = self.env.now
+        m.set(RUN, now)
+        if self._emit is not None:
+            self._emit((now, part.id, m.name, m.index, "start"))
+        return duration
+
+    def _run_with_failures(self, m: Machine, duration: float) -> Generator[Any, Any, None]:
+        """Process for ``duration``, broken by every failure that falls inside it."""
+        timeout = self.env.timeout
+        mult = m.slowdown()
+        need = duration * mult
+        while m.ttf_left < need:
+            run_for = m.ttf_left / mult
+            yield timeout(run_for)
+            duration -= run_for
+            yield from self._repair(m)
+            m.ttf_left = m.ttf()  # type: ignore[misc]
+            mult = m.slowdown()
+            need = duration * mult
+        m.ttf_left -= need
+        yield timeout(duration)
+
+    def _finish(self, m: Machine, part: Part) -> bool:
+        """Book the operation, draw its quality and wear; True when inspection scraps it."""
+        m.ops += 1
+        m.ideal += part.route[part.step][2]
+        m.station.processed += 1
+        scrap = m.draw_quality(part) if m.needs_draw else False
+        if m.wear:
+            m.health = max(0.0, m.health - m.wear)
+        return scrap
+
+    def _pass_on(self, m: Machine, part: Part, scrap: bool) -> Event | None:
+        """Scrap, ship or put ``part`` into its next buffer (an event while that one is full)."""
+        now = self.env.now
+        emit = self._emit
+        step = part.step + 1
+        if scrap or step == len(part.route):
+            self._depart(part, scrap)
+            if emit is not None:
+                emit((now, part.id, m.name, m.index, "scrap" if scrap else "exit"))
+            return None
+        part.step = step
+        if emit is not None:
+            emit((now, part.id, m.name, m.index, "finish"))
+        return part.route[step][0].buffer.put(part)
+
+    # -- repairs and maintenance: one technician pool ---------------------------------------
+
+    def _technician(self, priority: int, minutes: Callable[[], float]) -> Generator[Any, Any, None]:
+        """Work of ``minutes()`` by a technician (repairs, priority 0, go before services)."""
+        if self.technicians is None:
+            yield self.env.timeout(minutes())
+            return
+        with self.technicians.request(priority=priority) as req:
+            yield req
+            yield self.env.timeout(minutes())
+
+    def _machine_event(self, m: Machine, event: str) -> None:
+        if self._emit is not None:
+            self._emit((self.env.now, -1, m.name, m.index, event))
+
+    def _repair(self, m: Machine) -> Generator[Any, Any, None]:
+        """A breakdown: down until repaired, which restores part of the lost health."""
+        m.set(DOWN, self.env.now)
+        self._machine_event(m, "failure")
+        yield from self._technician(0, m.repair)  # type: ignore[arg-type]
+        if m.repair_restores is not None:
+            m.health += m.repair_restores * (1.0 - m.health)
+        self._machine_event(m, "repaired")
+        m.set(RUN, self.env.now)
+
+    def _maintain(self, m: Machine) -> Generator[Any, Any, None]:
+        """Preventive maintenance: restores full health and plans the next periodic service."""
+        m.set(MAINT, self.env.now)
+        self._machine_event(m, "maintenance_start")
+        yield from self._technician(1, m.pm_duration)  # type: ignore[arg-type]
         m.health = 1.0
-        if policy.policy == "periodic":
-            m.next_pm = env.now + float(policy.interval)  # type: ignore[arg-type]
-        if log is not None:
-            log.append((env.now, -1, m.station.name, m.index, "maintenance_end"))
+        if m.policy == "periodic":
+            m.next_pm = self.env.now + m.pm_interval  # type: ignore[operator]
+        self._machine_event(m, "maintenance_end")
 
     def _off_shift_wait(self, now: float) -> float:
         """Minutes until the next working window (0 inside a shift)."""
@@ -569,7 +549,19 @@ class Simulation:
         for rt in self.stations.values():
             rt.processed = rt.defects = rt.scrapped = 0
             for m in rt.machines:
-                m.acc = [0.0] * 7
-                m.since = now
-                m.ops = 0
-                m.ideal = 0.0
+                m.reset_counters(now)
+
+
+def _fan_out(callbacks: list[Observer]) -> Observer | None:
+    """One callable for a list of observers (None for none, the observer itself for one)."""
+    if not callbacks:
+        return None
+    if len(callbacks) == 1:
+        return callbacks[0]
+    chain = tuple(callbacks)
+
+    def fan_out(record: EventRecord) -> None:
+        for callback in chain:
+            callback(record)
+
+    return fan_out

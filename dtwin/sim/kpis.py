@@ -15,33 +15,38 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dtwin.sim.states import POWERED_STATES, STATE_LABELS
+from dtwin.sim.view import PlantView
+
 if TYPE_CHECKING:
     from dtwin.sim.engine import Simulation
 
-SHARE_NAMES = ("running", "idle", "blocked", "starved", "down", "maintenance", "off_shift")
-_ENERGY_STATES = ("running", "idle", "blocked", "starved", "down", "maintenance")
+_POWERED = tuple(s.label for s in POWERED_STATES)
 
 
-def _machine_rows(sim: Simulation) -> list[dict[str, Any]]:
-    now = sim.env.now
-    window = now - sim.t0
+def _view(source: Simulation | PlantView) -> PlantView:
+    """The read-only view of ``source`` (a Simulation, or a view already taken)."""
+    return source if isinstance(source, PlantView) else source.view()
+
+
+def _machine_rows(view: PlantView) -> list[dict[str, Any]]:
+    window = view.window
     rows = []
-    for rt in sim.stations.values():
-        kw = rt.cfg.energy
-        for m in rt.machines:
-            shares = m.shares(now, window)
-            share = dict(zip(SHARE_NAMES, shares, strict=True))
+    for st in view.stations:
+        kw = st.energy
+        for m in st.machines:
+            share = dict(zip(STATE_LABELS, m.shares, strict=True))
             planned = window * (1.0 - share["off_shift"])
             uptime = planned - window * (share["down"] + share["maintenance"])
-            energy = sum(share[s] * getattr(kw, s) for s in _ENERGY_STATES) * window / 60.0
+            energy = sum(share[s] * getattr(kw, s) for s in _POWERED) * window / 60.0
             rows.append(
                 {
-                    "station": rt.name,
+                    "station": st.name,
                     "machine": m.index,
                     **share,
                     "planned_min": planned,
                     "uptime_min": uptime,
-                    "ideal_min": m.ideal,
+                    "ideal_min": m.ideal_min,
                     "ops": m.ops,
                     "health": m.health,
                     "energy_kwh": energy,
@@ -50,31 +55,36 @@ def _machine_rows(sim: Simulation) -> list[dict[str, Any]]:
     return rows
 
 
-def machine_frame(sim: Simulation) -> pd.DataFrame:
+def machine_frame(sim: Simulation | PlantView) -> pd.DataFrame:
     """One row per machine: time shares per state, availability, performance, health."""
-    df = pd.DataFrame(_machine_rows(sim))
+    df = pd.DataFrame(_machine_rows(_view(sim)))
     df["utilization"] = df["running"]
     df["availability"] = _ratio(df["uptime_min"], df["planned_min"])
     df["performance"] = _ratio(df["ideal_min"], df["uptime_min"]).clip(upper=1.0)
     return df
 
 
-def station_frame(sim: Simulation, machines: pd.DataFrame | None = None) -> pd.DataFrame:
+def station_frame(
+    sim: Simulation | PlantView, machines: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per station: shares (mean over its machines), OEE parts, counts, energy."""
-    mf = machine_frame(sim) if machines is None else machines
+    view = _view(sim)
+    mf = machine_frame(view) if machines is None else machines
     grouped = mf.groupby("station", sort=False)
-    df = grouped[list(SHARE_NAMES)].mean()
+    df = grouped[list(STATE_LABELS)].mean()
     sums = grouped[["planned_min", "uptime_min", "ideal_min", "ops", "energy_kwh"]].sum()
     df = df.join(sums).reset_index()
-    order = {name: i for i, name in enumerate(sim.stations)}
+    stations = {st.name: st for st in view.stations}
+    order = {name: i for i, name in enumerate(stations)}
     df = df.sort_values("station", key=lambda s: s.map(order)).reset_index(drop=True)
-    df.insert(1, "kind", [sim.stations[s].cfg.kind for s in df["station"]])
-    df.insert(2, "machines", [len(sim.stations[s].machines) for s in df["station"]])
+    rows = [stations[s] for s in df["station"]]
+    df.insert(1, "kind", [st.kind for st in rows])
+    df.insert(2, "machines", [len(st.machines) for st in rows])
     df["utilization"] = df["running"]
-    df["processed"] = [sim.stations[s].processed for s in df["station"]]
-    df["defects"] = [sim.stations[s].defects for s in df["station"]]
-    df["scrapped"] = [sim.stations[s].scrapped for s in df["station"]]
-    df["queue"] = [len(sim.stations[s].buffer) for s in df["station"]]
+    df["processed"] = [st.processed for st in rows]
+    df["defects"] = [st.defects for st in rows]
+    df["scrapped"] = [st.scrapped for st in rows]
+    df["queue"] = [st.queue for st in rows]
     df["availability"] = _ratio(df["uptime_min"], df["planned_min"])
     df["performance"] = _ratio(df["ideal_min"], df["uptime_min"]).clip(upper=1.0)
     df["quality"] = 1.0 - _ratio(df["defects"], df["processed"])
@@ -82,18 +92,21 @@ def station_frame(sim: Simulation, machines: pd.DataFrame | None = None) -> pd.D
     return df.drop(columns=["planned_min", "uptime_min", "ideal_min", "ops"])
 
 
-def compute_kpis(sim: Simulation, machines: pd.DataFrame | None = None) -> dict[str, float]:
+def compute_kpis(
+    sim: Simulation | PlantView, machines: pd.DataFrame | None = None
+) -> dict[str, float]:
     """Factory KPIs over the measured window (after warm-up) up to the current time."""
-    now = sim.env.now
-    window = now - sim.t0
+    view = _view(sim)
+    now = view.now
+    window = view.window
     hours = window / 60.0
-    mf = pd.DataFrame(_machine_rows(sim)) if machines is None else machines
-    lead = np.asarray(sim.lead_times, dtype=float)
-    sojourn = np.asarray(sim.sojourns, dtype=float)
+    mf = pd.DataFrame(_machine_rows(view)) if machines is None else machines
+    lead = np.asarray(view.lead_times, dtype=float)
+    sojourn = np.asarray(view.sojourns, dtype=float)
     shipped = len(lead)
-    good = shipped - sim.defective_shipped
-    out = shipped + sim.scrapped
-    wip_area = sim.wip_area + sim.wip * (now - sim.wip_last)
+    good = shipped - view.defective_shipped
+    out = shipped + view.scrapped
+    wip_area = view.wip_area
     planned = float(mf["planned_min"].sum())
     uptime = float(mf["uptime_min"].sum())
     availability = uptime / planned if planned > 0 else 0.0
@@ -104,19 +117,19 @@ def compute_kpis(sim: Simulation, machines: pd.DataFrame | None = None) -> dict[
     return {
         "time_min": float(now),
         "window_min": float(window),
-        "released": float(sim.released),
+        "released": float(view.released),
         "finished": float(shipped),
         "throughput_per_hour": shipped / hours if hours > 0 else 0.0,
         "good_per_hour": good / hours if hours > 0 else 0.0,
-        "wip_mean": wip_area / window if window > 0 else float(sim.wip),
-        "wip_now": float(sim.wip),
+        "wip_mean": wip_area / window if window > 0 else float(view.wip),
+        "wip_now": float(view.wip),
         "lead_time_mean_min": float(lead.mean()) if shipped else nan,
         "lead_time_p95_min": float(np.percentile(lead, 95)) if shipped else nan,
         "departures_per_hour": out / hours if hours > 0 else 0.0,
         "time_in_system_mean_min": float(sojourn.mean()) if len(sojourn) else nan,
-        "scrap": float(sim.scrapped),
-        "scrap_rate": sim.scrapped / out if out else 0.0,
-        "defects_shipped": float(sim.defective_shipped),
+        "scrap": float(view.scrapped),
+        "scrap_rate": view.scrapped / out if out else 0.0,
+        "defects_shipped": float(view.defective_shipped),
         "utilization": float(mf["running"].mean()) if len(mf) else 0.0,
         "availability": availability,
         "performance": performance,
@@ -124,7 +137,7 @@ def compute_kpis(sim: Simulation, machines: pd.DataFrame | None = None) -> dict[
         "oee": availability * performance * quality,
         "energy_kwh": energy,
         "energy_kwh_per_part": energy / shipped if shipped else nan,
-        "last_exit_min": float(sim.last_exit),
+        "last_exit_min": float(view.last_exit),
     }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-SHARE_COLORS = {
+SHARE_COLORS = {  # one per dtwin.sim.states.STATE_LABELS
     "running": "#2e7d32",
     "idle": "#bdbdbd",
     "starved": "#90caf9",

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-EVENT_COLUMNS = ("time", "entity", "station", "machine", "event")
+from dtwin.event_schema import SIM_EVENT_COLUMNS, sim_event_frame
+
+EVENT_COLUMNS = SIM_EVENT_COLUMNS  # the schema lives in dtwin.event_schema
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,4 @@ class Layout:
 
 def events_frame(log: list[tuple[float, int, str, int, str]] | None) -> pd.DataFrame:
     """The event log as a DataFrame with columns time, entity, station, machine, event."""
-    if not log:
-        return pd.DataFrame(
-            {
-                "time": pd.Series(dtype="float64"),
-                "entity": pd.Series(dtype="int64"),
-                "station": pd.Series(dtype="object"),
-                "machine": pd.Series(dtype="int64"),
-                "event": pd.Series(dtype="object"),
-            }
-        )
-    return pd.DataFrame.from_records(log, columns=list(EVENT_COLUMNS))
+    return sim_event_frame(log)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from dtwin.errors import ConfigError
+from dtwin.progress import progress_bar
 from dtwin.sim.config import FactoryConfig, check_run, to_factory
 from dtwin.sim.engine import Simulation
 from dtwin.sim.kpis import compute_kpis, machine_frame, station_frame
@@ -32,10 +33,11 @@ def simulate(
     warmup = warmup_days * MINUTES_PER_DAY
     sim = Simulation(to_factory(config), seed, warmup, log_events, replication)
     sim.run_until(warmup + days * MINUTES_PER_DAY)
-    machines = machine_frame(sim)
+    view = sim.view()
+    machines = machine_frame(view)
     return SimResult(
-        kpis=compute_kpis(sim, machines),
-        stations=station_frame(sim, machines),
+        kpis=compute_kpis(view, machines),
+        stations=station_frame(view, machines),
         machines=machines,
         events=events_frame(sim.log),
         lead_times=list(sim.lead_times),
@@ -124,8 +126,4 @@ def write_events(events: pd.DataFrame, db_path: str | Path, table: str = "sim_ev
 
 
 def _progress(n: int) -> Any:
-    if n <= 3:
-        return range(n)
-    from tqdm.auto import tqdm
-
-    return tqdm(range(n), desc="replications", leave=False)
+    return progress_bar(range(n), desc="replications", quiet_up_to=3, leave=False)

@@ -1,18 +1,17 @@
-"""What-if scenarios: dotted overrides x replications, run serially, in processes or on Dask."""
+"""What-if scenarios: dotted overrides x replications, on any back-end of ``dtwin.backends``."""
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from dtwin.backends import BACKENDS, open_backend
 from dtwin.errors import ConfigError
+from dtwin.progress import progress_bar
 from dtwin.sim.config import FactoryConfig, check_run, to_factory, with_overrides
 from dtwin.sim.runner import run_record, summarize
-
-BACKENDS = ("serial", "processes", "dask")
 
 
 def run_scenarios(
@@ -31,8 +30,10 @@ def run_scenarios(
     ``overrides`` maps a scenario name to its dotted overrides, e.g.
     ``{"base": {}, "2 welders": {"stations.weld_a.machines": 2}}``. Replication ``r`` of every
     scenario uses the same random streams (common random numbers), so differences between
-    scenarios are sharper than the run-to-run noise. ``backend="dask"`` starts a
-    ``LocalCluster`` of ``workers`` processes unless ``scheduler`` gives an address.
+    scenarios are sharper than the run-to-run noise. ``backend`` names a back-end of
+    :mod:`dtwin.backends` (``serial``, ``processes``, ``dask`` or one registered there);
+    ``"dask"`` starts a ``LocalCluster`` of ``workers`` processes unless ``scheduler`` gives
+    an address.
     """
     if backend not in BACKENDS:
         raise ConfigError(f"backend: {backend!r} is not valid; choices: {', '.join(BACKENDS)}")
@@ -53,13 +54,11 @@ def run_scenarios(
         for name, cfg in configs.items()
         for r in range(replications)
     ]
-    if backend == "serial":
-        records = [_task(t) for t in _progress(tasks)]
-    elif backend == "processes":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            records = list(pool.map(_task, tasks))
-    else:
-        records = _run_dask(tasks, scheduler, workers)
+    with open_backend(backend, workers, scheduler) as executor:
+        # serial runs each task as it is submitted, so only there a bar shows the work done
+        items = _progress(tasks) if backend == "serial" else tasks
+        futures = [executor.submit(_task, t) for t in items]
+        records = [f.result() for f in futures]
     return pd.DataFrame(records)
 
 
@@ -74,19 +73,39 @@ def summarize_scenarios(runs: pd.DataFrame, metrics: list[str] | None = None) ->
     return pd.concat(parts, ignore_index=True)
 
 
+def active_shares(stations: pd.DataFrame) -> pd.Series:
+    """Share of time each station's machines are active (running, down or in maintenance).
+
+    Highest first (ties in station order); the first entry is the :func:`bottleneck`.
+    """
+    active = stations["running"] + stations["down"] + stations["maintenance"]
+    shares = pd.Series(active.to_numpy(), index=stations["station"].to_numpy(), name="active")
+    shares.index.name = "station"
+    return shares.sort_values(ascending=False, kind="stable")
+
+
 def bottleneck(stations: pd.DataFrame) -> str:
     """The station whose machines are active (running, down or in maintenance) the most."""
     active = stations["running"] + stations["down"] + stations["maintenance"]
     return str(stations.loc[active.idxmax(), "station"])
 
 
+BASE = "base"  # name of the scenario without overrides
+
+
+def one_more_machine(config: FactoryConfig, at: str) -> tuple[str, dict[str, Any]]:
+    """The what-if "+1 machine at ``at``": its name and its override."""
+    return f"+1 machine at {at}", {f"stations.{at}.machines": config.station(at).machines + 1}
+
+
 def default_scenarios(config: FactoryConfig, at: str) -> dict[str, dict[str, Any]]:
     """Base case, one more machine at station ``at``, and health-based maintenance there."""
     st = config.station(at)
     duration = st.failure.repair.model_dump() if st.failure else {"dist": "fixed", "value": 30}
+    name, more = one_more_machine(config, at)
     return {
-        "base": {},
-        f"+1 machine at {at}": {f"stations.{at}.machines": st.machines + 1},
+        BASE: {},
+        name: more,
         f"health maintenance at {at}": {
             f"stations.{at}.maintenance": {
                 "policy": "health_threshold",
@@ -97,33 +116,41 @@ def default_scenarios(config: FactoryConfig, at: str) -> dict[str, dict[str, Any
     }
 
 
+def machine_scenarios(config: FactoryConfig) -> dict[str, dict[str, Any]]:
+    """Base case and "+1 machine at <station>" for every station, in station order."""
+    return {BASE: {}, **dict(one_more_machine(config, st.name) for st in config.stations)}
+
+
+def parse_overrides(text: str) -> dict[str, Any]:
+    """``"a.b=1; c=x"`` as dotted overrides (``;``-separated ``PATH=VALUE``, YAML values)."""
+    from dtwin.config import parse_override
+
+    return dict(parse_override(part) for part in filter(None, (p.strip() for p in text.split(";"))))
+
+
+def scenario_factory(
+    config: FactoryConfig, scenario: str = BASE, overrides: str | dict[str, Any] = ""
+) -> FactoryConfig:
+    """``config`` with the what-if ``scenario`` of :func:`machine_scenarios` and ``overrides``.
+
+    ``overrides`` is a mapping of dotted paths or text as ``"a.b=1; c=x"``; it applies after
+    the scenario's own override.
+    """
+    choices = machine_scenarios(config)
+    if scenario not in choices:
+        raise ConfigError(
+            f"scenario: {scenario!r} is not a what-if of {config.name!r}; "
+            f"choices: {', '.join(choices)}"
+        )
+    extra = parse_overrides(overrides) if isinstance(overrides, str) else dict(overrides)
+    return with_overrides(config, {**choices[scenario], **extra})
+
+
 def _task(task: tuple[str, dict[str, Any], float, float, int, int]) -> dict[str, Any]:
     name, cfg, days, warmup_days, seed, rep = task
     record = run_record(FactoryConfig.model_validate(cfg), days, warmup_days, seed, rep)
     return {"scenario": name, "replication": rep, **record}
 
 
-def _run_dask(tasks: list[Any], scheduler: str | None, workers: int) -> list[dict[str, Any]]:
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            return client.gather(client.map(_task, tasks, pure=False))
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        return client.gather(client.map(_task, tasks, pure=False))
-
-
 def _progress(items: list[Any]) -> Any:
-    if len(items) <= 3:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc="scenarios", leave=False)
+    return progress_bar(items, desc="scenarios", quiet_up_to=3, leave=False)

@@ -78,3 +78,27 @@ def test_bottleneck_of_the_demo_is_the_welder(demo_path):
 
     res = simulate(demo_path, days=3, warmup_days=0.5, seed=0, log_events=False)
     assert bottleneck(res.stations) == "weld_a"
+
+
+def test_machine_scenarios_and_scenario_factory(demo_path):
+    from dtwin.sim import load_factory, machine_scenarios, scenario_factory
+
+    cfg = load_factory(demo_path)
+    names = list(machine_scenarios(cfg))
+    assert names[0] == "base" and names[1] == "+1 machine at cut_a"
+    assert len(names) == len(cfg.stations) + 1
+    more = scenario_factory(cfg, "+1 machine at weld_a", "maintenance.technicians=3; ")
+    assert more.station("weld_a").machines == cfg.station("weld_a").machines + 1
+    assert more.maintenance.technicians == 3
+    assert scenario_factory(cfg) == cfg
+    with pytest.raises(ConfigError, match="choices: base"):
+        scenario_factory(cfg, "baseline")
+
+
+def test_active_shares_put_the_bottleneck_first(demo_path):
+    from dtwin.sim import active_shares, simulate
+
+    res = simulate(demo_path, days=1, seed=0, log_events=False)
+    shares = active_shares(res.stations)
+    assert shares.index[0] == bottleneck(res.stations)
+    assert shares.is_monotonic_decreasing and len(shares) == len(res.stations)

@@ -224,3 +224,27 @@ def test_runtime_deadlock_is_reported(station):
         simulate(cfg, days=0.1, seed=0)
     cfg["stations"][0]["buffer"] = None
     assert simulate(cfg, days=0.1, seed=0).kpis["finished"] > 0
+
+
+def test_event_log_is_an_observer_and_others_see_the_same(minimal_path):
+    sim = Simulation(minimal_path, seed=4)
+    seen: list = []
+    unsubscribe = sim.subscribe(seen.append)
+    sim.run_until(60)
+    assert seen == sim.log and seen
+    unsubscribe()
+    sim.run_until(120)
+    assert len(sim.log) > len(seen)  # the log goes on, the unsubscribed observer does not
+
+
+def test_state_changes_reach_state_observers(minimal_path):
+    quiet = Simulation(minimal_path, seed=4, log_events=False)
+    changes: list = []
+    quiet.subscribe(changes.append, states=True)
+    quiet.run_until(60)
+    kinds = {event for *_, event in changes}
+    assert "state:running" in kinds and "start" in kinds
+    assert all(entity == -1 for _, entity, *_, event in changes if event.startswith("state:"))
+    loud = Simulation(minimal_path, seed=4)
+    loud.run_until(60)
+    assert [r for r in changes if not r[4].startswith("state:")] == loud.log  # same run
