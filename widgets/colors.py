@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dtwin.sim import SNAPSHOT_STATES
+
 # Tableau-20-like categorical palette for jobs (distinct on a white background).
 JOB_PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -9,7 +11,8 @@ JOB_PALETTE = (
     "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 )  # fmt: skip
 
-STATE_COLORS = {
+# one colour per state a snapshot can show (dtwin.sim.SNAPSHOT_STATES: off shift shows as idle)
+_STATE_PALETTE = {
     "running": "#2ca02c",
     "idle": "#b0b0b0",
     "blocked": "#ff7f0e",
@@ -17,6 +20,7 @@ STATE_COLORS = {
     "down": "#d62728",
     "maintenance": "#1f77b4",
 }
+STATE_COLORS = {state: _STATE_PALETTE[state] for state in SNAPSHOT_STATES}
 UNKNOWN_COLOR = "#555555"
 HIGHLIGHT_COLOR = "#e91e63"
 LATE_COLOR = "#d62728"

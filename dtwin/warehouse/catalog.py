@@ -45,15 +45,6 @@ DEGRADING_MACHINE = "SMELTER-02"
 _MACHINE_RE = re.compile(r"^\s*([A-Za-z]+)[\s_\-]*0*(\d+)\s*$")
 
 
-def machine_by_id(machine_id: str) -> Machine:
-    """Return the machine with this canonical id."""
-    for machine in MACHINES:
-        if machine.machine_id == machine_id:
-            return machine
-    valid = ", ".join(m.machine_id for m in MACHINES)
-    raise KeyError(f"unknown machine {machine_id!r}; known: {valid}")
-
-
 def canonical_machine_id(raw: str) -> str | None:
     """Map a machine-id spelling (``Smelter-1``, ``smelter1``) to ``SMELTER-01``; None if odd."""
     match = _MACHINE_RE.match(raw or "")

@@ -31,14 +31,14 @@ def load_event_log(db_path: str | Path, events_df: pd.DataFrame, run_id: str | N
         create_gold(con)
         con.register("_sim_events", frame)
         con.execute(
-            "INSERT INTO gold.fact_sim_event SELECT ?, time_s, entity, station, "
+            "INSERT INTO gold.fact_sim_event SELECT ?, time_min, entity, station, "
             "CAST(machine AS INTEGER), event, ? FROM _sim_events",
             [run_id, datetime.now(UTC).replace(tzinfo=None)],
         )
         con.execute(
             "CREATE OR REPLACE VIEW gold.sim_station_events AS "
-            "SELECT run_id, station, event, count(*) AS events, min(time_s) AS first_s, "
-            "max(time_s) AS last_s FROM gold.fact_sim_event GROUP BY ALL ORDER BY ALL"
+            "SELECT run_id, station, event, count(*) AS events, min(time_min) AS first_min, "
+            "max(time_min) AS last_min FROM gold.fact_sim_event GROUP BY ALL ORDER BY ALL"
         )
         con.execute("COMMIT")
         con.unregister("_sim_events")
@@ -71,10 +71,9 @@ def _typed_events(events_df: pd.DataFrame) -> pd.DataFrame:
             f"events_df row {row}: machine {frame['machine'].iloc[row]!r} is not a machine "
             "number (0, 1, ...) or empty"
         )
-    # gold.fact_sim_event still names the minutes column time_s (gold.py's DDL)
     frame = pd.DataFrame(
         {
-            "time_s": times.astype(float),
+            "time_min": times.astype(float),
             "entity": frame["entity"].astype("string"),
             "station": frame["station"].astype("string"),
             "machine": machines.astype("Int64"),

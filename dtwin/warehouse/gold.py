@@ -13,13 +13,24 @@ HISTORY_START = "1900-01-01 00:00:00"
 PLANNED_MINUTES_PER_DAY = 1440
 
 
+def _rename_legacy_time_column(con: DuckDBPyConnection) -> None:
+    """Databases of earlier versions named the minutes column ``time_s``: rename it in place."""
+    legacy = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'gold' "
+        "AND table_name = 'fact_sim_event' AND column_name = 'time_s'"
+    ).fetchone()[0]
+    if legacy:
+        con.execute("ALTER TABLE gold.fact_sim_event RENAME COLUMN time_s TO time_min")
+
+
 def create_gold(con: DuckDBPyConnection) -> None:
     """Create the gold schema and the tables that survive rebuilds (simulation events)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS gold")
     con.execute(
-        "CREATE TABLE IF NOT EXISTS gold.fact_sim_event (run_id VARCHAR, time_s DOUBLE, "
+        "CREATE TABLE IF NOT EXISTS gold.fact_sim_event (run_id VARCHAR, time_min DOUBLE, "
         "entity VARCHAR, station VARCHAR, machine INTEGER, event VARCHAR, loaded_at TIMESTAMP)"
     )
+    _rename_legacy_time_column(con)
     con.execute(
         "CREATE TABLE IF NOT EXISTS gold.build_info (bronze_files INTEGER, built_at TIMESTAMP)"
     )

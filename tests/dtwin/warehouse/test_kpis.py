@@ -94,6 +94,28 @@ def test_load_event_log(tmp_path: Path) -> None:
     assert run == "run-1" and stored == (6, 2) and press == (1,)
 
 
+def test_event_times_are_minutes_and_an_old_time_s_column_is_renamed(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA gold")
+    con.execute(
+        "CREATE TABLE gold.fact_sim_event (run_id VARCHAR, time_s DOUBLE, entity VARCHAR, "
+        "station VARCHAR, machine INTEGER, event VARCHAR, loaded_at TIMESTAMP)"
+    )
+    con.execute("INSERT INTO gold.fact_sim_event VALUES ('old', 4.0, '1', 'a', 0, 'start', NULL)")
+    con.close()
+    events = pd.DataFrame(
+        {"time": [7.5], "entity": [2], "station": ["a"], "machine": [0], "event": ["start"]}
+    )
+    load_event_log(db, events, run_id="new")
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT run_id, first_min, last_min FROM gold.sim_station_events ORDER BY run_id"
+    ).fetchall()
+    con.close()
+    assert rows == [("new", 7.5, 7.5), ("old", 4.0, 4.0)]
+
+
 @pytest.mark.parametrize(
     ("frame", "match"),
     [
