@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from widgets.playback import health_series, record_snapshots, series, state_shares
+from dtwin.sim import health_series, record_snapshots, series, state_shares
 
 
 class FakeSim:
@@ -31,7 +31,18 @@ def test_bad_step_rejected():
         record_snapshots(FakeSim(), until=30, step=0)
 
 
-def test_health_and_state_shares(snapshots):
+def _two_station_snapshots():
+    def machine(station, k, state):
+        return SimpleNamespace(station=station, machine=k, state=state, health=1.0)
+
+    return [
+        SimpleNamespace(time=t, machines=[machine("cut", 0, s), machine("press", 0, "idle")])
+        for t, s in ((0.0, "idle"), (1.0, "running"))
+    ]
+
+
+def test_health_and_state_shares():
+    snapshots = _two_station_snapshots()
     snaps = record_snapshots(FakeSim(), until=30, step=10)
     assert health_series(snaps) == {"a#0": [1.0, 0.9, 0.8, 0.7]}
     assert state_shares(snaps) == {"a": {"down share": 0.5, "running share": 0.5}}
