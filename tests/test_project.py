@@ -138,6 +138,43 @@ def test_the_layering_holds():
     assert offenders == []
 
 
+def _functions(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def test_no_function_is_longer_than_80_lines():
+    long = [
+        f"{path.relative_to(ROOT)}:{fn.lineno} {fn.name} ({fn.end_lineno - fn.lineno + 1} lines)"
+        for folder in ("dtwin", "widgets")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for fn in _functions(path)
+        if fn.end_lineno - fn.lineno + 1 > 80
+    ]
+    assert long == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_and_apps_import_only_fronts(path: Path):
+    """``from dtwin.vision import X``, never ``from dtwin.vision.train import X``."""
+    deep = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            deep += [n for n in names if n.startswith("dtwin.") and n.count(".") >= 2]
+    assert deep == []
+
+
 def test_ruff_is_clean():
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],

@@ -44,6 +44,11 @@ def check_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _lines(scales: dict[str, bq.Scale], visible: bool = False, **style: Any) -> bq.Lines:
+    """An empty set of lines on ``scales``, hidden unless ``visible`` (``update`` fills them)."""
+    return bq.Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, visible=visible, **style)
+
+
 class GanttChart(w.VBox):
     """Machines x time Gantt chart of a schedule frame; ``update(df)`` changes it in place.
 
@@ -58,49 +63,19 @@ class GanttChart(w.VBox):
         self.y_scale = bq.LinearScale(min=-0.6, max=0.6)
         scales = {"x": self.x_scale, "y": self.y_scale}
         self.hover_info = w.HTML()
-        self.bars = bq.Lines(
-            x=np.zeros((1, 2)),
-            y=np.zeros((1, 2)),
-            scales=scales,
-            fill="inside",
-            stroke_width=1,
-            close_path=True,
-            tooltip=self.hover_info,
+        self.bars = _lines(
+            scales, True, fill="inside", stroke_width=1, close_path=True, tooltip=self.hover_info
         )
-        self.late_outline = bq.Lines(
-            x=np.zeros((1, 2)),
-            y=np.zeros((1, 2)),
-            scales=scales,
-            colors=[LATE_COLOR],
-            stroke_width=2,
-            visible=False,
-        )
-        self.moved_outline = bq.Lines(
-            x=np.zeros((1, 2)),
-            y=np.zeros((1, 2)),
-            scales=scales,
-            colors=[HIGHLIGHT_COLOR],
-            stroke_width=4,
-            visible=False,
-        )
-        self.due_lines = bq.Lines(
-            x=np.zeros((1, 2)),
-            y=np.zeros((1, 2)),
-            scales=scales,
-            line_style="dashed",
-            stroke_width=2,
-            visible=False,
-        )
-        self.downtime = bq.Lines(
-            x=np.zeros((1, 2)),
-            y=np.zeros((1, 2)),
-            scales=scales,
+        self.late_outline = _lines(scales, colors=[LATE_COLOR], stroke_width=2)
+        self.moved_outline = _lines(scales, colors=[HIGHLIGHT_COLOR], stroke_width=4)
+        self.due_lines = _lines(scales, line_style="dashed", stroke_width=2)
+        self.downtime = _lines(
+            scales,
             fill="inside",
             colors=["#555555"],
             fill_colors=["#bbbbbb"],
             fill_opacities=[0.6],
             close_path=True,
-            visible=False,
         )
         self.x_axis = bq.Axis(scale=self.x_scale, label="time")
         self.y_axis = bq.Axis(scale=self.y_scale, side="left", label="machine", tick_format="d")

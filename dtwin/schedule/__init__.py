@@ -1,64 +1,71 @@
 """Job-shop scheduling: instances, CP-SAT solver, dispatching rules, checker, rescheduling.
 
-OR-Tools and pandas are imported only inside the functions that need them.
+Importing this package is cheap; each name below loads its module on first use (OR-Tools,
+pandas and matplotlib only inside the functions that need them).
+
+Instances and files
+    ``Instance``, ``Job``, ``Operation``, ``Option``, ``Downtime``; ``load_instance``,
+    ``parse_instance``, ``find_instance``, ``shipped_instances``, ``instance_from_dict``,
+    ``instance_to_dict``, ``write_instance``
+Schedules
+    ``Schedule``, ``ScheduledOp``, ``Objective``, ``OBJECTIVES``, ``weighted_tardiness``;
+    ``load_schedule``, ``write_schedule``, ``schedule_from_dict``, ``schedule_to_dict``;
+    ``check``, ``violations``
+Solving
+    ``solve`` (dtwin's CP-SAT model) with ``SolverSettings`` and ``Phase``;
+    ``solve_textbook`` (the benchmarks' baseline); dispatching rules: ``dispatch``,
+    ``best_rule``, ``RULES``, ``MODES``
+Rescheduling
+    ``reschedule``, ``MachineDown``, ``RushJob``, ``RescheduleResult``
+Tables and figures
+    ``schedule_frame``, ``rule_table``, ``plot_gantt``
 """
 
-from dtwin.schedule.checker import check, violations
-from dtwin.schedule.formats import (
-    find_instance,
-    instance_from_dict,
-    instance_to_dict,
-    load_instance,
-    load_schedule,
-    parse_instance,
-    schedule_from_dict,
-    schedule_to_dict,
-    shipped_instances,
-    write_instance,
-    write_schedule,
-)
-from dtwin.schedule.frame import rule_table, schedule_frame
-from dtwin.schedule.instance import Downtime, Instance, Job, Operation, Option
-from dtwin.schedule.plot import plot_gantt
-from dtwin.schedule.rescheduling import MachineDown, RescheduleResult, RushJob, reschedule
-from dtwin.schedule.rules import MODES, RULES, best_rule, dispatch
-from dtwin.schedule.solution import Objective, Schedule, ScheduledOp, weighted_tardiness
-from dtwin.schedule.solver import solve, solve_textbook
+from __future__ import annotations
 
-__all__ = [
-    "MODES",
-    "RULES",
-    "Downtime",
-    "Instance",
-    "Job",
-    "MachineDown",
-    "Objective",
-    "Operation",
-    "Option",
-    "RescheduleResult",
-    "RushJob",
-    "Schedule",
-    "ScheduledOp",
-    "best_rule",
-    "check",
-    "dispatch",
-    "plot_gantt",
-    "instance_from_dict",
-    "instance_to_dict",
-    "find_instance",
-    "load_instance",
-    "load_schedule",
-    "parse_instance",
-    "reschedule",
-    "rule_table",
-    "schedule_frame",
-    "schedule_from_dict",
-    "schedule_to_dict",
-    "shipped_instances",
-    "solve",
-    "solve_textbook",
-    "violations",
-    "weighted_tardiness",
-    "write_instance",
-    "write_schedule",
-]
+from dtwin.lazy import lazy_front
+
+_EXPORTS: dict[str, str] = {
+    "Instance": "dtwin.schedule.instance",
+    "Job": "dtwin.schedule.instance",
+    "Operation": "dtwin.schedule.instance",
+    "Option": "dtwin.schedule.instance",
+    "Downtime": "dtwin.schedule.instance",
+    "load_instance": "dtwin.schedule.formats",
+    "parse_instance": "dtwin.schedule.formats",
+    "find_instance": "dtwin.schedule.formats",
+    "shipped_instances": "dtwin.schedule.formats",
+    "instance_from_dict": "dtwin.schedule.formats",
+    "instance_to_dict": "dtwin.schedule.formats",
+    "write_instance": "dtwin.schedule.formats",
+    "load_schedule": "dtwin.schedule.formats",
+    "write_schedule": "dtwin.schedule.formats",
+    "schedule_from_dict": "dtwin.schedule.formats",
+    "schedule_to_dict": "dtwin.schedule.formats",
+    "Schedule": "dtwin.schedule.solution",
+    "ScheduledOp": "dtwin.schedule.solution",
+    "Objective": "dtwin.schedule.solution",
+    "OBJECTIVES": "dtwin.schedule.solution",
+    "weighted_tardiness": "dtwin.schedule.solution",
+    "check": "dtwin.schedule.checker",
+    "violations": "dtwin.schedule.checker",
+    "solve": "dtwin.schedule.solver",
+    "SolverSettings": "dtwin.schedule.cpsat.settings",
+    "Phase": "dtwin.schedule.cpsat.settings",
+    "solve_textbook": "dtwin.schedule.cpsat.textbook",
+    "dispatch": "dtwin.schedule.rules",
+    "best_rule": "dtwin.schedule.rules",
+    "RULES": "dtwin.schedule.rules",
+    "MODES": "dtwin.schedule.rules",
+    "reschedule": "dtwin.schedule.rescheduling",
+    "MachineDown": "dtwin.schedule.rescheduling",
+    "RushJob": "dtwin.schedule.rescheduling",
+    "RescheduleResult": "dtwin.schedule.rescheduling",
+    "schedule_frame": "dtwin.schedule.frame",
+    "rule_table": "dtwin.schedule.frame",
+    "plot_gantt": "dtwin.schedule.plots",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_front(__name__, _EXPORTS)

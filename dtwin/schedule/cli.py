@@ -9,11 +9,11 @@ import click
 
 from dtwin.cli_params import FiniteFloat, seed_option
 from dtwin.schedule.checker import check as check_schedule
+from dtwin.schedule.cpsat.settings import MAX_TIME_LIMIT, MAX_WORKERS
 from dtwin.schedule.formats import load_instance, load_schedule, schedule_to_dict
 from dtwin.schedule.instance import Instance
 from dtwin.schedule.rules import MODES, RULES, dispatch
 from dtwin.schedule.solution import OBJECTIVES, Schedule, weighted_tardiness
-from dtwin.schedule.solver import MAX_TIME_LIMIT, MAX_WORKERS
 
 
 @click.group("schedule")

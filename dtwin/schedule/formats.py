@@ -390,7 +390,7 @@ def write_schedule(schedule: Schedule, path: str | Path, instance_name: str = ""
     return path
 
 
-class _OpOut(BaseModel):
+class _ScheduledOpIn(BaseModel):
     job: int
     op: int
     machine: int
@@ -405,7 +405,7 @@ class _ScheduleIn(BaseModel):
     status: str = "UNKNOWN"
     solve_seconds: float = 0.0
     method: str = ""
-    operations: list[_OpOut]
+    operations: list[_ScheduledOpIn]
 
 
 def schedule_from_dict(data: Any, source: str = "<json>") -> Schedule:

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dtwin.errors import ScheduleError
+from dtwin.schedule.cpsat.variables import Pinned
 from dtwin.schedule.instance import Downtime, Instance, Job, Operation, Option
 from dtwin.schedule.rules import earliest_fit
 from dtwin.schedule.solution import Objective, Schedule, ScheduledOp, as_objective, evaluate
-from dtwin.schedule.solver import Pinned, solve
+from dtwin.schedule.solver import solve
 
 
 @dataclass(frozen=True)

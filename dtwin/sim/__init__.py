@@ -8,7 +8,7 @@ Config
     factory_from_schedule, DEMO_FACTORY
 Engine
     Simulation (``run_until``, ``snapshot``, ``view``, ``subscribe``), MachineState,
-    EventRecord, PlantView, StationView, MachineView
+    STATE_LABELS, SNAPSHOT_STATES, EventRecord, PlantView, StationView, MachineView
 Runs and results
     simulate, replicate, summarize, Replications, SimResult, Snapshot, MachineSnapshot,
     write_events

@@ -15,8 +15,7 @@ from click.testing import CliRunner
 
 from dtwin.cli import main
 from dtwin.errors import ScheduleError
-from dtwin.schedule import Instance, Job, Operation, Option, load_instance, solve
-from dtwin.schedule.solver import solve_textbook
+from dtwin.schedule import Instance, Job, Operation, Option, load_instance, solve, solve_textbook
 
 HUGE = "99999999999999999999"
 
