@@ -13,15 +13,12 @@ import numpy as np
 
 from widgets.colors import JOB_PALETTE
 
-# How the well-known KPI names are shown: (label, format of the value).
+# How the KPI names that dtwin produces are shown: (label, format of the value).
 KPI_FORMATS: dict[str, tuple[str, str]] = {
     "throughput": ("Throughput", "{:.1f}"),
     "throughput_per_hour": ("Throughput / h", "{:.1f}"),
-    "throughput_per_day": ("Throughput / day", "{:.0f}"),
     "units": ("Units", "{:,.0f}"),
     "defective": ("Defective", "{:,.0f}"),
-    "completed": ("Completed", "{:,.0f}"),
-    "good_units": ("Good units", "{:,.0f}"),
     "oee": ("OEE", "{:.1%}"),
     "availability": ("Availability", "{:.1%}"),
     "performance": ("Performance", "{:.1%}"),
@@ -33,9 +30,6 @@ KPI_FORMATS: dict[str, tuple[str, str]] = {
     "lead_time_mean_min": ("Lead time (min)", "{:.1f}"),
     "scrap_rate": ("Scrap rate", "{:.1%}"),
     "energy_kwh_per_part": ("kWh / part", "{:.2f}"),
-    "avg_wip": ("Avg WIP", "{:.1f}"),
-    "lead_time": ("Lead time", "{:.2f}"),
-    "cycle_time": ("Cycle time", "{:.2f}"),
     "utilization": ("Utilisation", "{:.1%}"),
     "defect_rate": ("Defect rate", "{:.2%}"),
     "energy_kwh": ("Energy kWh", "{:,.0f}"),
