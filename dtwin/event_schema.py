@@ -16,7 +16,8 @@ SIM_EVENT_SCHEMA: dict[str, tuple[str, str]] = {
     "station": ("object", "station name"),
     "machine": ("int64", "machine index within its station, from 0; -1 for releases"),
     "event": ("object", "release, start, finish, exit, scrap, failure, repaired, "
-                        "maintenance_start or maintenance_end"),
+                        "maintenance_requested (a command), maintenance_start or "
+                        "maintenance_end"),
 }  # fmt: skip
 SIM_EVENT_COLUMNS = tuple(SIM_EVENT_SCHEMA)
 #: one row as the engine produces it (and its observers receive it), in column order

@@ -9,6 +9,9 @@ Config
 Engine
     Simulation (``run_until``, ``snapshot``, ``view``, ``subscribe``), MachineState,
     STATE_LABELS, SNAPSHOT_STATES, EventRecord, PlantView, StationView, MachineView
+Commands and the camera's facts (the twin's interface to the plant)
+    Simulation.request_maintenance, Simulation.subscribe_inspections, MaintenanceRequest,
+    InspectionFact, MAINTENANCE_MODES (``Simulation(..., maintenance="external")``)
 Runs and results
     simulate, replicate, summarize, Replications, SimResult, Snapshot, MachineSnapshot,
     write_events
@@ -37,6 +40,9 @@ _EXPORTS = {
     "DEMO_FACTORY": "dtwin.paths",
     "Simulation": "dtwin.sim.engine",
     "EventRecord": "dtwin.sim.engine",
+    "MaintenanceRequest": "dtwin.sim.commands",
+    "InspectionFact": "dtwin.sim.commands",
+    "MAINTENANCE_MODES": "dtwin.sim.commands",
     "MachineState": "dtwin.sim.states",
     "STATE_LABELS": "dtwin.sim.states",
     "SNAPSHOT_STATES": "dtwin.sim.states",

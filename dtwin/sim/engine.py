@@ -14,7 +14,9 @@ share streams per station (common random numbers).
 Observers: every event (release, start, finish, exit, scrap, failure, repaired, maintenance)
 passes through one hook, :meth:`Simulation.subscribe`, as an :data:`EventRecord`; with
 ``states=True`` every machine state change does too. The event log (``Simulation.log``) is
-such a subscriber, and so will be the twin. KPIs and snapshots read
+such a subscriber, and so will be the twin, which also gets each inspected part's true
+state for its camera (:meth:`Simulation.subscribe_inspections`) and commands the plant
+through :meth:`Simulation.request_maintenance` (:mod:`dtwin.sim.commands`). KPIs and snapshots read
 :meth:`Simulation.view`, a read-only copy, never the engine's internals.
 
 No valid config can run away unnoticed: the event loop counts SimPy events and checks the
@@ -37,6 +39,13 @@ from simpy.events import Event
 
 from dtwin.errors import SimulationError
 from dtwin.event_schema import SimEventRecord as EventRecord
+from dtwin.sim.commands import (
+    InspectionFact,
+    MaintenanceRequest,
+    check_mode,
+    find_machine,
+    service_minutes,
+)
 from dtwin.sim.config import FactoryConfig, to_factory
 from dtwin.sim.distributions import sampler
 from dtwin.sim.machine import Machine, Observer, Part, StationRT
@@ -50,7 +59,17 @@ RUN, IDLE, BLOCKED, STARVED, DOWN, MAINT, OFF = MachineState
 # of a second of its budget, rare enough to cost nothing per event
 EVENT_CHECK = 50_000
 
-__all__ = ["EVENT_CHECK", "EventRecord", "Machine", "Observer", "Part", "Simulation", "StationRT"]
+__all__ = [
+    "EVENT_CHECK",
+    "EventRecord",
+    "InspectionFact",
+    "Machine",
+    "MaintenanceRequest",
+    "Observer",
+    "Part",
+    "Simulation",
+    "StationRT",
+]
 
 
 class Simulation:
@@ -63,6 +82,10 @@ class Simulation:
     warmup : minutes after which all statistics are reset.
     log_events : keep the event log (time, entity, station, machine, event).
     replication : index of the replication; selects independent random streams.
+    maintenance : ``"config"`` (every policy acts as configured) or ``"external"``: the
+        ``health_threshold`` policies do not act by themselves, so that a controller (the
+        twin) owns condition-based maintenance through :meth:`request_maintenance`;
+        ``periodic`` policies still act.
     """
 
     def __init__(
@@ -72,14 +95,18 @@ class Simulation:
         warmup: float = 0.0,
         log_events: bool = True,
         replication: int = 0,
+        maintenance: str = "config",
     ) -> None:
         self.config = cfg = to_factory(config)
+        self.maintenance = check_mode(maintenance)
         self.seed = seed
         self.replication = replication
         self.env = env = simpy.Environment()
         self._observers: list[Observer] = []
         self._state_observers: list[Observer] = []
         self._emit: Observer | None = None  # every observer of events, as one callable
+        self._inspectors: list[Callable[[InspectionFact], None]] = []
+        self.requests: list[MaintenanceRequest] = []  # every accepted maintenance command
         self.log: list[EventRecord] | None = [] if log_events else None
         self.t0 = 0.0
         self.wip = 0
@@ -102,6 +129,8 @@ class Simulation:
             else None
         )
         self.routes = [self._route(p) for p in cfg.products]
+        if self.maintenance == "external":
+            self._hand_over_thresholds()
         if self.log is not None:
             self.subscribe(self.log.append)  # the event log is an observer like any other
         self._start_processes(warmup)
@@ -245,7 +274,8 @@ class Simulation:
         ``record`` is an :data:`EventRecord` ``(time, entity, station, machine, event)``, the
         row of the event log (which is itself a subscriber): ``release`` (machine -1),
         ``start``, ``finish``, ``exit``, ``scrap`` (entity = part id), ``failure``,
-        ``repaired``, ``maintenance_start``, ``maintenance_end`` (entity -1). With
+        ``repaired``, ``maintenance_requested`` (only after :meth:`request_maintenance`),
+        ``maintenance_start``, ``maintenance_end`` (entity -1). With
         ``states=True`` the callback also gets every machine state change as
         ``(time, -1, station, machine, "state:<label>")`` (labels of
         :class:`~dtwin.sim.states.MachineState`). Callbacks run inside the event loop: keep
@@ -263,6 +293,67 @@ class Simulation:
             self._rewire()
 
         return unsubscribe
+
+    def subscribe_inspections(
+        self, callback: Callable[[InspectionFact], None]
+    ) -> Callable[[], None]:
+        """Call ``callback(fact)`` each time an inspection station finishes a part.
+
+        The :class:`~dtwin.sim.commands.InspectionFact` carries the part's id, product and
+        *true* defect flag, for a camera model that draws a synthetic image of that state.
+        The twin must not read the flag itself: it knows a part only through what its
+        classifier says about the camera's image. Returns the unsubscribe.
+        """
+        self._inspectors.append(callback)
+
+        def unsubscribe() -> None:
+            self._inspectors.remove(callback)
+
+        return unsubscribe
+
+    # -- commands -------------------------------------------------------------------------
+
+    def request_maintenance(
+        self, station: str, slot: int, duration: float | None = None, reason: str = ""
+    ) -> bool:
+        """Send machine ``slot`` of ``station`` to maintenance once its current part is done.
+
+        It never stops mid-part or while down: a busy machine finishes (and passes on) its
+        part first, an idle one starts at once. The service takes a technician of the
+        factory's pool (after waiting repairs), lasts ``duration`` minutes or a draw of the
+        station's maintenance ``duration``, and restores full health as preventive
+        maintenance does. Observers see ``maintenance_requested`` now, then
+        ``maintenance_start`` and ``maintenance_end``.
+
+        Returns False (and does nothing) when the machine already has a request pending or
+        is in maintenance, True otherwise.
+
+        Raises
+        ------
+        SimulationError
+            For an unknown station or machine, a bad ``duration``, or a station without a
+            maintenance duration when ``duration`` is None.
+        """
+        m = find_machine(self.stations, station, slot)
+        minutes = service_minutes(m, duration)
+        if m.request is not None or m.state == MAINT:
+            return False
+        m.request = minutes
+        now = self.env.now
+        self.requests.append(MaintenanceRequest(now, station, slot, duration, str(reason)))
+        self._machine_event(m, "maintenance_requested")
+        waiting = m.waiting
+        if waiting is not None and not waiting.triggered:
+            m.buffer.getters.remove(waiting)  # wake the idle machine without a part
+            waiting.succeed(None)
+        return True
+
+    def _hand_over_thresholds(self) -> None:
+        """``maintenance="external"``: health_threshold policies stop acting by themselves."""
+        for rt in self.stations.values():
+            for m in rt.machines:
+                if m.policy == "health_threshold":
+                    m.policy = "none"  # its duration stays, for requested services
 
     def _rewire(self) -> None:
         self._emit = _fan_out(self._observers)
@@ -396,16 +487,22 @@ class Simulation:
         """Service when due, wait for a part (and a shift), process it, pass it on; repeat."""
         env = self.env
         while True:
-            if m.policy != "none" and m.service_due(env.now):
+            if m.request is not None:
+                yield from self._maintain(m, m.request)
+            elif m.policy != "none" and m.service_due(env.now):
                 yield from self._maintain(m)
             part = m.buffer.take()
             if part is None:
                 part = yield from self._wait_for_part(m)
+                if part is None:
+                    continue  # woken by a maintenance request
             if self.shifts:
                 wait = self._off_shift_wait(env.now)
                 if wait > 0:
                     m.set(OFF, env.now)
                     yield env.timeout(wait)
+                    if m.request is not None:  # requested off shift: serve before the part
+                        yield from self._maintain(m, m.request)
             duration = self._start(m, part)
             if m.ttf is None or m.survives(duration):
                 yield env.timeout(duration)
@@ -416,12 +513,14 @@ class Simulation:
                 m.set(BLOCKED, env.now)  # the next buffer is full
                 yield event
 
-    def _wait_for_part(self, m: Machine) -> Generator[Any, Any, Part]:
+    def _wait_for_part(self, m: Machine) -> Generator[Any, Any, Part | None]:
         """The buffer is empty: wait (off shift, idle or starved) until a part arrives."""
         now = self.env.now
         m.set(OFF if self.shifts and self._off_shift_wait(now) > 0 else m.wait_state, now)
-        part = yield m.buffer.wait()
-        return part
+        m.waiting = m.buffer.wait()
+        part = yield m.waiting
+        m.waiting = None
+        return part  # type: ignore[no-any-return]  # None: woken by a maintenance request
 
     def _start(self, m: Machine, part: Part) -> float:
         """Start processing ``part``; returns its process time."""
@@ -456,7 +555,17 @@ class Simulation:
         scrap = m.draw_quality(part) if m.needs_draw else False
         if m.wear:
             m.health = max(0.0, m.health - m.wear)
+        if m.inspection and self._inspectors:
+            self._photograph(m, part, scrap)
         return scrap
+
+    def _photograph(self, m: Machine, part: Part, scrap: bool) -> None:
+        product = self.config.products[part.product].name
+        fact = InspectionFact(
+            self.env.now, part.id, product, m.name, m.index, part.defective, scrap
+        )
+        for callback in tuple(self._inspectors):
+            callback(fact)
 
     def _pass_on(self, m: Machine, part: Part, scrap: bool) -> Event | None:
         """Scrap, ship or put ``part`` into its next buffer (an event while that one is full)."""
@@ -498,11 +607,17 @@ class Simulation:
         self._machine_event(m, "repaired")
         m.set(RUN, self.env.now)
 
-    def _maintain(self, m: Machine) -> Generator[Any, Any, None]:
-        """Preventive maintenance: restores full health and plans the next periodic service."""
+    def _maintain(
+        self, m: Machine, minutes: Callable[[], float] | None = None
+    ) -> Generator[Any, Any, None]:
+        """Preventive maintenance: restores full health and plans the next periodic service.
+
+        ``minutes``: the length of a requested service (None: the policy's ``duration``).
+        """
+        m.request = None
         m.set(MAINT, self.env.now)
         self._machine_event(m, "maintenance_start")
-        yield from self._technician(1, m.pm_duration)  # type: ignore[arg-type]
+        yield from self._technician(1, minutes or m.pm_duration)  # type: ignore[arg-type]
         m.health = 1.0
         if m.policy == "periodic":
             m.next_pm = self.env.now + m.pm_interval  # type: ignore[operator]

@@ -59,6 +59,8 @@ class Machine:
         "ideal",
         "next_pm",
         "notify",
+        "request",
+        "waiting",
         # constants
         "station",
         "index",
@@ -102,6 +104,9 @@ class Machine:
         self.ops = 0
         self.ideal = 0.0
         self.notify: Observer | None = None
+        # a pending maintenance command: the minutes of its service (None: none pending)
+        self.request: Callable[[], float] | None = None
+        self.waiting: simpy.Event | None = None  # the buffer wait of an idle machine
         self._quality(cfg, stream(f"quality/{cfg.name}/{index}"))
         self._failures(cfg, stream)
         self._maintenance(policy, stream)
