@@ -10,7 +10,14 @@ import sys
 
 import pytest
 
-FRONTS = ["dtwin.pipeline", "dtwin.schedule", "dtwin.sim", "dtwin.vision", "dtwin.warehouse"]
+FRONTS = [
+    "dtwin.pipeline",
+    "dtwin.schedule",
+    "dtwin.sim",
+    "dtwin.twin",
+    "dtwin.vision",
+    "dtwin.warehouse",
+]
 EXPORTS = [
     (front, name) for front in FRONTS for name in sorted(importlib.import_module(front)._EXPORTS)
 ]

@@ -1,0 +1,67 @@
+"""The digital twin: machine ids, typed events, the factory state, the event bus and its log.
+
+The twin is the only part that joins several engines; it imports them through their fronts
+only. Names are imported lazily so that ``import dtwin.twin`` stays light (DuckDB and SimPy
+load on first use); ``dir(dtwin.twin)`` and ``help`` list them all.
+
+Machine ids
+    MachineIds, machine_ids, default_id, UnknownMachineError
+Events
+    TwinEvent, EVENT_TYPES, SEVERITIES, from_payload, PartReleased, PartStarted, PartFinished,
+    PartInspected, PartScrapped, PartExited, MachineStateChanged, MachineDown, MachineRepaired,
+    HealthEstimateChanged, MaintenanceRequested, MaintenanceStarted, MaintenanceDone,
+    ScheduleChanged, AlertRaised
+State
+    FactoryState, MachineRecord, PartRecord
+Bus
+    EventBus, DeadLetter, BusOverflow
+Event log
+    EventLog, replay, read_events, connect
+The plant
+    PlantAdapter
+"""
+
+from __future__ import annotations
+
+from dtwin.lazy import lazy_front
+
+_EXPORTS = {
+    "MachineIds": "dtwin.twin.ids",
+    "machine_ids": "dtwin.twin.ids",
+    "default_id": "dtwin.twin.ids",
+    "UnknownMachineError": "dtwin.twin.ids",
+    "TwinEvent": "dtwin.twin.events",
+    "EVENT_TYPES": "dtwin.twin.events",
+    "SEVERITIES": "dtwin.twin.events",
+    "from_payload": "dtwin.twin.events",
+    "PartReleased": "dtwin.twin.events",
+    "PartStarted": "dtwin.twin.events",
+    "PartFinished": "dtwin.twin.events",
+    "PartInspected": "dtwin.twin.events",
+    "PartScrapped": "dtwin.twin.events",
+    "PartExited": "dtwin.twin.events",
+    "MachineStateChanged": "dtwin.twin.events",
+    "MachineDown": "dtwin.twin.events",
+    "MachineRepaired": "dtwin.twin.events",
+    "HealthEstimateChanged": "dtwin.twin.events",
+    "MaintenanceRequested": "dtwin.twin.events",
+    "MaintenanceStarted": "dtwin.twin.events",
+    "MaintenanceDone": "dtwin.twin.events",
+    "ScheduleChanged": "dtwin.twin.events",
+    "AlertRaised": "dtwin.twin.events",
+    "FactoryState": "dtwin.twin.state",
+    "MachineRecord": "dtwin.twin.state",
+    "PartRecord": "dtwin.twin.state",
+    "EventBus": "dtwin.twin.bus",
+    "DeadLetter": "dtwin.twin.bus",
+    "BusOverflow": "dtwin.twin.bus",
+    "EventLog": "dtwin.twin.log",
+    "replay": "dtwin.twin.log",
+    "read_events": "dtwin.twin.log",
+    "connect": "dtwin.twin.log",
+    "PlantAdapter": "dtwin.twin.plant",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_front(__name__, _EXPORTS)
