@@ -19,6 +19,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from dtwin.errors import ConfigError
+from dtwin.progress import progress_bar
 
 BackendFactory = Callable[[int | None, str | None], contextlib.AbstractContextManager[Executor]]
 
@@ -107,9 +108,17 @@ def map_tasks(
     backend: str = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
+    desc: str | None = None,
 ) -> list[Any]:
-    """``[fn(item) for item in items]`` on ``backend``, in the order of ``items``."""
+    """``[fn(item) for item in items]`` on ``backend``, in the order of ``items``.
+
+    With ``desc``, a serial run shows a progress bar (more than three items): there each task
+    runs as it is submitted, so the bar follows the work.
+    """
     items = list(items)
     with open_backend(backend, workers, scheduler) as executor:
-        futures = [executor.submit(fn, item) for item in items]
+        todo: Iterable[Any] = items
+        if desc is not None and backend == "serial":
+            todo = progress_bar(items, desc=desc, quiet_up_to=3, leave=False)
+        futures = [executor.submit(fn, item) for item in todo]
         return [f.result() for f in futures]

@@ -33,13 +33,10 @@ class FiniteFloat(click.ParamType):
         self.min_open = min_open
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
-        if isinstance(value, float) and math.isfinite(value):
-            number = value
-        else:
-            try:
-                number = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                self.fail(f"{value!r} is not a number", param, ctx)
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number{self._range_hint()}", param, ctx)
         too_low = self.min is not None and (
@@ -70,7 +67,7 @@ def seed_option(help: str = "Random seed.", default: int = 0):
         type=SEED,
         default=default,
         show_default=True,
-        help=f"{help} (0 to {SEED_MAX})",
+        help=help,  # click shows the range itself
     )
 
 

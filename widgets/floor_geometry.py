@@ -164,6 +164,13 @@ def conveyor_pose(
     return ((ax + bx) / 2, 0.03, (az + bz) / 2), length, y_quaternion(angle)
 
 
+def _span(positions: dict[str, tuple[float, float]]) -> tuple[float, float, float, float]:
+    """(x0, z0, x1, z1) of the station centres; all 0 without stations."""
+    xs = [p[0] for p in positions.values()] or [0.0]
+    zs = [p[1] for p in positions.values()] or [0.0]
+    return min(xs), min(zs), max(xs), max(zs)
+
+
 @dataclass(frozen=True)
 class FloorPlan:
     """Where everything of a layout goes in the scene (computed once per view)."""
@@ -179,9 +186,8 @@ class FloorPlan:
     @property
     def extent(self) -> tuple[float, float]:
         """Width and depth spanned by the station centres."""
-        xs = [p[0] for p in self.positions.values()] or [0.0]
-        zs = [p[1] for p in self.positions.values()] or [0.0]
-        return max(xs) - min(xs), max(zs) - min(zs)
+        x0, z0, x1, z1 = _span(self.positions)
+        return x1 - x0, z1 - z0
 
     def light_distance(self) -> float:
         """A distance beyond the scene for the directional light."""
@@ -215,8 +221,7 @@ def floor_plan(layout: LayoutLike | Any) -> FloorPlan:
         half = math.ceil(math.sqrt(count)) * MACHINE_PITCH / 2
         bases.append((cx - half - 0.5, cz))
         labels.append((station.name, cx, cz + half + 0.2))
-    xs = [p[0] for p in positions.values()] or [0.0]
-    zs = [p[1] for p in positions.values()] or [0.0]
+    x0, z0, x1, z1 = _span(positions)
     m = FLOOR_MARGIN
-    bounds = (min(xs) - m, min(zs) - m, max(xs) + m, max(zs) + m)
+    bounds = (x0 - m, z0 - m, x1 + m, z1 + m)
     return FloorPlan(positions, slots, centres, sizes, bases, labels, bounds)

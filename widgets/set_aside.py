@@ -101,8 +101,14 @@ def _example(example: object) -> str:
 def set_aside(db_path: str | Path) -> SetAside:
     """What the warehouse at ``db_path`` set aside, from its quality report and rejected rows."""
     from dtwin.warehouse import quality_report, read_quarantine, rejected_counts
+    from dtwin.warehouse.loading import connect
 
-    quality = quality_report(db_path)
+    con = connect(db_path, read_only=True)  # one connection for the report and the counts
+    try:
+        quality = quality_report(con)
+        rejected = rejected_counts(con)
+    finally:
+        con.close()
     per_kind = quality[quality["check"] == "quarantined_rows"]
     delivered = int(quality.loc[quality["check"] == "source_rows", "rows"].sum())
     quarantined = pd.DataFrame(
@@ -115,7 +121,6 @@ def set_aside(db_path: str | Path) -> SetAside:
     else:
         quarantined = quarantined.assign(example=pd.Series(dtype=str))
     quarantined = quarantined.sort_values(["rows", "kind"], ascending=[False, True])
-    rejected = rejected_counts(db_path)
     rejected = rejected[rejected["rows"] > 0]
     return SetAside(quarantined.reset_index(drop=True), rejected.reset_index(drop=True), delivered)
 

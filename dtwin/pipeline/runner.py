@@ -101,7 +101,8 @@ def run_pipeline(
     steps = _select(spec, only)
     run_dir = Path(out_dir) if out_dir else default_run_dir(base.parent, profile)
     run_dir = run_dir.resolve()
-    earlier = prepare_run_dir(run_dir, profile, _sha256(spec_path))
+    spec_sha = _sha256(spec_path)  # once, before the run: what the run was started with
+    earlier = prepare_run_dir(run_dir, profile, spec_sha)
     result = RunResult(run_dir=run_dir, profile=profile)
     started = datetime.now(UTC)
     jobs = [_job(step, base, run_dir, profile) for step in steps]
@@ -125,7 +126,7 @@ def run_pipeline(
                 error,
             )
         )
-    _write_run_file(result, spec_path, steps, started, earlier)
+    _write_run_file(result, spec_path, spec_sha, steps, started, earlier)
     return result
 
 
@@ -215,8 +216,11 @@ def _run_dask(
     try:
         with open_backend("dask", workers, scheduler) as executor:
             return _run_with_needs(executor, jobs, steps, progress)
-    except ConfigError as exc:
-        raise PipelineError(f"--scheduler {scheduler!r}: cannot reach it: {exc}") from exc
+    except ConfigError as exc:  # the cluster could not be reached or started
+        reason = exc.__cause__ or exc
+        if scheduler is None:
+            raise PipelineError(f"--workers {workers}: cannot start Dask: {reason}") from exc
+        raise PipelineError(f"--scheduler {scheduler!r}: cannot reach it: {reason}") from exc
 
 
 def _run_with_needs(
@@ -262,6 +266,7 @@ def _sha256(path: Path) -> str:
 def _write_run_file(
     result: RunResult,
     spec_path: Path,
+    spec_sha: str,
     steps: list[Step],
     started: datetime,
     earlier: dict[str, Any] | None,
@@ -274,7 +279,7 @@ def _write_run_file(
         "finished": finished,
         "status": "ok" if result.ok and len(result.steps) == len(steps) else "failed",
         "pipeline_file": str(spec_path),
-        "pipeline_sha256": _sha256(spec_path),
+        "pipeline_sha256": spec_sha,
         "git_commit": commit,
         "python": platform.python_version(),
         "steps": {

@@ -7,9 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from dtwin.backends import BACKENDS, open_backend
+from dtwin.backends import BACKENDS, map_tasks
 from dtwin.errors import ConfigError
-from dtwin.progress import progress_bar
 from dtwin.sim.config import FactoryConfig, check_run, to_factory, with_overrides
 from dtwin.sim.runner import run_record, summarize
 
@@ -54,11 +53,7 @@ def run_scenarios(
         for name, cfg in configs.items()
         for r in range(replications)
     ]
-    with open_backend(backend, workers, scheduler) as executor:
-        # serial runs each task as it is submitted, so only there a bar shows the work done
-        items = _progress(tasks) if backend == "serial" else tasks
-        futures = [executor.submit(_task, t) for t in items]
-        records = [f.result() for f in futures]
+    records = map_tasks(_task, tasks, backend, workers, scheduler, desc="scenarios")
     return pd.DataFrame(records)
 
 
@@ -86,8 +81,7 @@ def active_shares(stations: pd.DataFrame) -> pd.Series:
 
 def bottleneck(stations: pd.DataFrame) -> str:
     """The station whose machines are active (running, down or in maintenance) the most."""
-    active = stations["running"] + stations["down"] + stations["maintenance"]
-    return str(stations.loc[active.idxmax(), "station"])
+    return str(active_shares(stations).index[0])
 
 
 BASE = "base"  # name of the scenario without overrides
@@ -150,7 +144,3 @@ def _task(task: tuple[str, dict[str, Any], float, float, int, int]) -> dict[str,
     name, cfg, days, warmup_days, seed, rep = task
     record = run_record(FactoryConfig.model_validate(cfg), days, warmup_days, seed, rep)
     return {"scenario": name, "replication": rep, **record}
-
-
-def _progress(items: list[Any]) -> Any:
-    return progress_bar(items, desc="scenarios", quiet_up_to=3, leave=False)

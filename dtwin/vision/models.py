@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dtwin.cli_params import SEED_MAX
 from dtwin.errors import ConfigError
-
-SEED_MAX = 2**31 - 1  # as dtwin.cli_params.SEED_MAX: the widest seed every library accepts
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dtwin.cli_params import SEED, FiniteFloat
+from dtwin.cli_params import FiniteFloat, seed_option
 from dtwin.warehouse.generate import MAX_DAYS
 
 
@@ -20,7 +20,7 @@ def data() -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--days", type=click.IntRange(1, MAX_DAYS), default=30, show_default=True)
 @click.option("--start", default="2026-01-01", show_default=True, help="First day (YYYY-MM-DD).")
-@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed (0 to 2**31-1).")
+@seed_option()
 @click.option(
     "--rate",
     "rates",

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from dtwin.cli_params import SEED_MAX
 from dtwin.errors import WarehouseError
 from dtwin.progress import progress_bar
 from dtwin.warehouse.catalog import DEGRADING_MACHINE, MACHINES, PRODUCTS, Machine
@@ -226,8 +227,8 @@ def generate_raw(
     rates_model = _rates(chaos, rates)
     start_date = _start_date(start)
     _check_days(days, start_date)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**31 - 1:
-        raise WarehouseError(f"seed: {seed!r} is not a whole number in 0..{2**31 - 1}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
+        raise WarehouseError(f"seed: {seed!r} is not a whole number in 0..{SEED_MAX}")
     out = Path(out)
     raw_dir, truth_dir = out / "raw", out / "ground_truth"
     _clear(raw_dir, truth_dir, overwrite=overwrite)

@@ -70,6 +70,16 @@ def _shown(value: str) -> str:
     return f"coalesce(CAST({value} AS VARCHAR), 'empty')"
 
 
+def _quoted(raw: str) -> str:
+    """SQL text of an id as delivered, in quotes, or ``empty``."""
+    return f"coalesce('''' || {raw} || '''', 'empty')"
+
+
+def _value_rule(name: str, broken: str, value: str, label: str, verdict: str) -> Rule:
+    """A rule whose reason reads ``<label> <value> <verdict>``."""
+    return Rule(name, broken, f"'{label} ' || {_shown(value)} || ' {verdict}'")
+
+
 def in_window(value: str, label: str) -> Rule:
     """The event time ``value`` (UTC) lies in the row's delivery window."""
     return Rule(
@@ -83,10 +93,8 @@ def in_window(value: str, label: str) -> Rule:
 
 def finite(value: str, label: str) -> Rule:
     """A number that is present is finite."""
-    return Rule(
-        "not_finite",
-        f"NOT isfinite({value})",
-        f"'{label} ' || {_shown(value)} || ' is not a finite number'",
+    return _value_rule(
+        "not_finite", f"NOT isfinite({value})", value, label, "is not a finite number"
     )
 
 
@@ -103,10 +111,12 @@ def in_range(value: str, lo: str, hi: str, label: str, unit: str = "") -> Rule:
 
 def whole(value: str, label: str) -> Rule:
     """A finite count has no fractional part."""
-    return Rule(
+    return _value_rule(
         "not_whole",
         f"isfinite({value}) AND {value} <> floor({value})",
-        f"'{label} ' || {_shown(value)} || ' is not a whole number'",
+        value,
+        label,
+        "is not a whole number",
     )
 
 
@@ -125,8 +135,7 @@ def known_machine(machine_id: str, raw: str, label: str) -> Rule:
     return Rule(
         "unknown_machine",
         f"NOT coalesce({machine_id} IN (SELECT machine_id FROM silver.machine_catalog), false)",
-        f"'{label} ' || coalesce('''' || {raw} || '''', 'empty') || "
-        f"' is not a machine of the plant ({known})'",
+        f"'{label} ' || {_quoted(raw)} || ' is not a machine of the plant ({known})'",
     )
 
 
@@ -136,8 +145,7 @@ def known_product(product_id: str, raw: str, label: str) -> Rule:
     return Rule(
         "unknown_product",
         f"{product_id} IS NULL",
-        f"'{label} ' || coalesce('''' || {raw} || '''', 'empty') || "
-        f"' is not a product of the plant ({known})'",
+        f"'{label} ' || {_quoted(raw)} || ' is not a product of the plant ({known})'",
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from dtwin.cli_params import SEED_MAX
 from dtwin.errors import ScheduleError
 
 # Search parameters for every phase: drop the generic helpers (RINS, feasibility pump and
@@ -27,8 +28,8 @@ TUNED_PARAMETERS: Mapping[str, Any] = MappingProxyType(
     }
 )
 
-# run parameters CP-SAT takes: random_seed and num_workers are 32-bit integers
-SEED_MAX = 2**31 - 1
+# run parameters CP-SAT takes: random_seed (SEED_MAX, shared with the CLI's --seed) and
+# num_workers are 32-bit integers
 MAX_WORKERS = 256
 MAX_TIME_LIMIT = 86_400.0  # seconds (a day)
 
