@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "vision": "dtwin.vision.cli:vision",
     "simulate": "dtwin.sim.cli:simulate",
     "schedule": "dtwin.schedule.cli:schedule",
+    "twin": "dtwin.twin.cli:twin",
 }
 
 

@@ -4,7 +4,7 @@ Names are imported lazily so that ``import dtwin.sim`` stays light (SimPy, panda
 matplotlib load on first use); ``dir(dtwin.sim)`` and ``help`` list them all.
 
 Config
-    FactoryConfig, Limits, load_factory, parse_factory, with_overrides, check_run,
+    FactoryConfig, Limits, load_factory, parse_factory, to_factory, with_overrides, check_run,
     factory_from_schedule, DEMO_FACTORY
 Engine
     Simulation (``run_until``, ``snapshot``, ``view``, ``subscribe``), MachineState,
@@ -13,7 +13,8 @@ Commands and the camera's facts (the twin's interface to the plant)
     Simulation.request_maintenance, Simulation.subscribe_inspections, MaintenanceRequest,
     InspectionFact, MAINTENANCE_MODES (``Simulation(..., maintenance="external")``)
 Runs and results
-    simulate, replicate, summarize, Replications, SimResult, Snapshot, MachineSnapshot,
+    compute_kpis, machine_frame, simulate, replicate, summarize, Replications, SimResult,
+    Snapshot, MachineSnapshot,
     write_events
 Scenarios and analysis
     run_scenarios, summarize_scenarios, default_scenarios, machine_scenarios,
@@ -36,6 +37,9 @@ _EXPORTS = {
     "parse_factory": "dtwin.sim.config",
     "with_overrides": "dtwin.sim.config",
     "check_run": "dtwin.sim.config",
+    "to_factory": "dtwin.sim.config",
+    "compute_kpis": "dtwin.sim.kpis",
+    "machine_frame": "dtwin.sim.kpis",
     "factory_from_schedule": "dtwin.sim.jobs",
     "DEMO_FACTORY": "dtwin.paths",
     "Simulation": "dtwin.sim.engine",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -19,33 +20,51 @@ from dtwin.errors import SimulationError
 from dtwin.sim.config import MAX_DAYS, MAX_REPLICATIONS
 
 
+def run_options(days: float = 7.0) -> Callable[[Any], Any]:
+    """``--days``, ``--warmup-days``, ``--replications``, ``--seed`` and ``--set``: how a factory
+    run is asked for (``dtwin simulate`` and ``dtwin twin run`` share them)."""
+    options = [
+        click.option(
+            "--days",
+            type=FiniteFloat(min=0, min_open=True, max=MAX_DAYS),
+            default=days,
+            show_default=True,
+            help="Measured days.",
+        ),
+        click.option(
+            "--warmup-days",
+            type=FiniteFloat(min=0, max=MAX_DAYS),
+            default=1.0,
+            show_default=True,
+            help="Warm-up before measuring.",
+        ),
+        click.option(
+            "--replications",
+            type=click.IntRange(1, MAX_REPLICATIONS),
+            default=3,
+            show_default=True,
+        ),
+        seed_option(),
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="PATH=VALUE",
+            help="Dotted override, e.g. stations.press.machines=3 (repeatable).",
+        ),
+    ]
+
+    def decorate(fn: Any) -> Any:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
 @click.command("simulate")
 @click.argument("config", type=click.Path(dir_okay=False))
-@click.option(
-    "--days",
-    type=FiniteFloat(min=0, min_open=True, max=MAX_DAYS),
-    default=7.0,
-    show_default=True,
-    help="Measured days.",
-)
-@click.option(
-    "--warmup-days",
-    type=FiniteFloat(min=0, max=MAX_DAYS),
-    default=1.0,
-    show_default=True,
-    help="Warm-up before measuring.",
-)
-@click.option(
-    "--replications", type=click.IntRange(1, MAX_REPLICATIONS), default=3, show_default=True
-)
-@seed_option()
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Dotted override, e.g. stations.press.machines=3 (repeatable).",
-)
+@run_options()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def simulate(
     config: str,

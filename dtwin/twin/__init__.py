@@ -17,8 +17,14 @@ Bus
     EventBus, DeadLetter, BusOverflow
 Event log
     EventLog, replay, read_events, connect
-The plant
-    PlantAdapter
+The plant and its camera
+    PlantAdapter, ImagePool, Camera, Photo, shared_pool
+Agents
+    InspectionAgent, HealthAgent, MaintenanceAgent, PlanningAgent, AlertAgent, HealthBelow,
+    ScrapShareOver, default_rules, error_rates, wear_models, health_thresholds
+The loop
+    TwinLoop, AgentSettings, LOOPS, twin_summary, open_model, run_twin, KPI_NAMES, run_kpis,
+    summarize_kpis
 """
 
 from __future__ import annotations
@@ -60,6 +66,30 @@ _EXPORTS = {
     "read_events": "dtwin.twin.log",
     "connect": "dtwin.twin.log",
     "PlantAdapter": "dtwin.twin.plant",
+    "ImagePool": "dtwin.twin.camera",
+    "Camera": "dtwin.twin.camera",
+    "Photo": "dtwin.twin.camera",
+    "shared_pool": "dtwin.twin.camera",
+    "InspectionAgent": "dtwin.twin.agents",
+    "HealthAgent": "dtwin.twin.agents",
+    "MaintenanceAgent": "dtwin.twin.agents",
+    "PlanningAgent": "dtwin.twin.agents",
+    "AlertAgent": "dtwin.twin.agents",
+    "HealthBelow": "dtwin.twin.agents",
+    "ScrapShareOver": "dtwin.twin.agents",
+    "default_rules": "dtwin.twin.agents",
+    "error_rates": "dtwin.twin.agents",
+    "wear_models": "dtwin.twin.agents",
+    "health_thresholds": "dtwin.twin.agents",
+    "TwinLoop": "dtwin.twin.loop",
+    "AgentSettings": "dtwin.twin.loop",
+    "LOOPS": "dtwin.twin.loop",
+    "twin_summary": "dtwin.twin.loop",
+    "open_model": "dtwin.twin.loop",
+    "run_twin": "dtwin.twin.runner",
+    "KPI_NAMES": "dtwin.twin.kpis",
+    "run_kpis": "dtwin.twin.kpis",
+    "summarize_kpis": "dtwin.twin.kpis",
 }
 
 __all__ = sorted(_EXPORTS)
