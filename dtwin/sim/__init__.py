@@ -10,8 +10,9 @@ Engine
     Simulation (``run_until``, ``snapshot``, ``view``, ``subscribe``), MachineState,
     STATE_LABELS, SNAPSHOT_STATES, EventRecord, PlantView, StationView, MachineView
 Commands and the camera's facts (the twin's interface to the plant)
-    Simulation.request_maintenance, Simulation.subscribe_inspections, MaintenanceRequest,
-    InspectionFact, MAINTENANCE_MODES (``Simulation(..., maintenance="external")``)
+    Simulation.request_maintenance, Simulation.subscribe_inspections,
+    Simulation.subscribe_releases, MaintenanceRequest, InspectionFact, ReleaseFact,
+    MAINTENANCE_MODES (``Simulation(..., maintenance="external")``)
 Runs and results
     compute_kpis, machine_frame, simulate, replicate, summarize, Replications, SimResult,
     Snapshot, MachineSnapshot,
@@ -46,6 +47,7 @@ _EXPORTS = {
     "EventRecord": "dtwin.sim.engine",
     "MaintenanceRequest": "dtwin.sim.commands",
     "InspectionFact": "dtwin.sim.commands",
+    "ReleaseFact": "dtwin.sim.commands",
     "MAINTENANCE_MODES": "dtwin.sim.commands",
     "MachineState": "dtwin.sim.states",
     "STATE_LABELS": "dtwin.sim.states",

@@ -25,7 +25,7 @@ from dtwin.sim.distributions import MAX_TIME
 #: for :meth:`~dtwin.sim.engine.Simulation.request_maintenance` (periodic ones still act)
 MAINTENANCE_MODES = ("config", "external")
 
-__all__ = ["MAINTENANCE_MODES", "InspectionFact", "MaintenanceRequest"]
+__all__ = ["MAINTENANCE_MODES", "InspectionFact", "MaintenanceRequest", "ReleaseFact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,21 @@ class InspectionFact:
     machine: int
     defective: bool
     scrapped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseFact:
+    """A part released into the factory, as an MES knows it: its order's product and route.
+
+    The event log's ``release`` record names only the first station; where several products
+    start at the same station, a twin learns which one a part is from this fact.
+    """
+
+    time: float
+    part: int
+    product: str
+    station: str
+    route: tuple[str, ...]
 
 
 def check_mode(mode: Any) -> str:

@@ -42,6 +42,7 @@ from dtwin.event_schema import SimEventRecord as EventRecord
 from dtwin.sim.commands import (
     InspectionFact,
     MaintenanceRequest,
+    ReleaseFact,
     check_mode,
     find_machine,
     service_minutes,
@@ -106,6 +107,7 @@ class Simulation:
         self._state_observers: list[Observer] = []
         self._emit: Observer | None = None  # every observer of events, as one callable
         self._inspectors: list[Callable[[InspectionFact], None]] = []
+        self._releasers: list[Callable[[ReleaseFact], None]] = []
         self.requests: list[MaintenanceRequest] = []  # every accepted maintenance command
         self.log: list[EventRecord] | None = [] if log_events else None
         self.t0 = 0.0
@@ -311,6 +313,19 @@ class Simulation:
 
         return unsubscribe
 
+    def subscribe_releases(self, callback: Callable[[ReleaseFact], None]) -> Callable[[], None]:
+        """Call ``callback(fact)`` for each part released, just before its ``release`` record.
+
+        The :class:`~dtwin.sim.commands.ReleaseFact` names the part's product and route, as
+        the plant's MES knows its orders. Returns the unsubscribe.
+        """
+        self._releasers.append(callback)
+
+        def unsubscribe() -> None:
+            self._releasers.remove(callback)
+
+        return unsubscribe
+
     # -- commands -------------------------------------------------------------------------
 
     def request_maintenance(
@@ -441,8 +456,16 @@ class Simulation:
                 yield event  # the first buffer is full: the release waits
             part.release = env.now
             self._count_release()
+            if self._releasers:
+                self._announce(part, first.name)
             if self._emit is not None:
                 self._emit((env.now, part.id, first.name, -1, "release"))
+
+    def _announce(self, part: Part, station: str) -> None:
+        prod = self.config.products[part.product]
+        fact = ReleaseFact(self.env.now, part.id, prod.name, station, tuple(prod.routing))
+        for callback in tuple(self._releasers):
+            callback(fact)
 
     def _source(self, index: int) -> Generator[Any, Any, None]:
         """Open arrivals of one product: a batch every inter-arrival time, within shifts."""

@@ -2,8 +2,11 @@
 
 :class:`PlantAdapter` subscribes to a :class:`dtwin.sim.Simulation` through its observer hook
 (``subscribe(callback, states=True)``) and publishes what a plant's sensors and MES would
-report. It reads only the records (and the config's routings, as an MES knows its products),
-never the simulator's hidden health or defect flags.
+report. It reads only the records and the release facts (each released part's product and
+route, as an MES knows its orders: :meth:`dtwin.sim.Simulation.subscribe_releases`), never the
+simulator's hidden health or defect flags. An object without that hook (an older plant) falls
+back to the config's routings, where a station that starts several products leaves a part's
+product and route unknown.
 """
 
 from __future__ import annotations
@@ -55,13 +58,19 @@ class PlantAdapter:
         self.source = source
         self.records = 0
         self._products = _products_by_first_station(sim.config)
-        self._unsubscribe: Callable[[], None] | None = sim.subscribe(self.on_record, states=True)
+        self._released: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self._unsubscribe: list[Callable[[], None]] = [sim.subscribe(self.on_record, states=True)]
+        if hasattr(sim, "subscribe_releases"):
+            self._unsubscribe.append(sim.subscribe_releases(self.on_release))
 
     def detach(self) -> None:
         """Stop listening to the simulation."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        while self._unsubscribe:
+            self._unsubscribe.pop()()
+
+    def on_release(self, fact: Any) -> None:
+        """Note the product and route of a part about to be released."""
+        self._released[int(fact.part)] = (str(fact.product), tuple(fact.route))
 
     def on_record(self, record: tuple[float, int, str, int, str]) -> None:
         """Turn one ``(time, entity, station, machine, event)`` record into events."""
@@ -76,7 +85,8 @@ class PlantAdapter:
         """The twin events of one record (a SimulationError for an event it does not know)."""
         src = self.source
         if name == "release":
-            product, route = self._products.get(station, (None, ()))
+            known = self._released.pop(entity, None)
+            product, route = known or self._products.get(station, (None, ()))
             return [ev.PartReleased(time=time, source=src, part=entity, station=station,
                                     product=product, route=route)]  # fmt: skip
         machine = self.ids.id_of(station, slot)

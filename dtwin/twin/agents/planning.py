@@ -134,7 +134,7 @@ class PlanningAgent:
         """The plan in force, if any."""
         return self.plans[-1] if self.plans else None
 
-    def _instance(self) -> tuple[Instance, tuple[int, ...]]:
+    def _instance(self) -> tuple[Instance | None, tuple[int, ...]]:
         parts = [
             p
             for p in self.state.parts.values()
@@ -149,6 +149,8 @@ class PlanningAgent:
                 opts = tuple(Option(self.index[m], d) for m in self.ids.machines_of(station))
                 ops.append(Operation(opts))
             jobs.append(Job(tuple(ops), name=f"part {p.id}"))
+        if not jobs:
+            return None, ()
         inst = Instance(f"wip@{self.state.time:g}", len(self.index), tuple(jobs))
         return inst, tuple(p.id for p in parts)
 
@@ -162,7 +164,7 @@ class PlanningAgent:
         """A fresh plan of the parts now in the factory (None when there are none)."""
         inst, parts = self._instance()
         self._next = time + self.replan_min
-        if not inst.jobs:
+        if inst is None:
             return None
         sched = best_rule(inst)
         plan = Plan(f"plan-{len(self.plans) + 1}", time, time, reason, inst, sched, parts)

@@ -58,22 +58,51 @@ def test_unknown_sim_event_is_a_clear_error():
     adapter.detach()
 
 
-def test_shared_first_station_leaves_product_unknown():
+TWO_AT_ONE_STATION = {
+    "name": "two",
+    "products": [
+        {"name": "p", "routing": ["s", "t"], "arrival": {"dist": "fixed", "value": 5}},
+        {"name": "q", "routing": ["s"], "arrival": {"dist": "fixed", "value": 7}},
+    ],
+    "stations": [
+        {"name": "s", "process_time": {"dist": "fixed", "value": 1}},
+        {"name": "t", "process_time": {"dist": "fixed", "value": 1}},
+    ],
+}
+
+
+def test_products_sharing_a_first_station_are_told_apart_by_the_release_facts():
     from dtwin.sim import Simulation
 
-    config = {
-        "name": "two",
-        "products": [
-            {"name": "p", "routing": ["s"], "arrival": {"dist": "fixed", "value": 5}},
-            {"name": "q", "routing": ["s"], "arrival": {"dist": "fixed", "value": 7}},
-        ],
-        "stations": [{"name": "s", "process_time": {"dist": "fixed", "value": 1}}],
-    }
     bus, seen = EventBus(), []
     bus.subscribe(seen.append)
-    sim = Simulation(config)
+    sim = Simulation(TWO_AT_ONE_STATION)
     PlantAdapter(sim, bus)
-    sim.run_until(30)
+    sim.run_until(36)
+    released = {e.part: (e.product, e.route) for e in seen if e.kind == "part_released"}
+    # p at 5, 10, 15, ...; q at 7, 14, 21, ...
+    assert sorted(set(released.values())) == [("p", ("s", "t")), ("q", ("s",))]
+    times = {e.part: e.time for e in seen if e.kind == "part_released"}
+    for part, (product, _) in released.items():
+        assert times[part] % (5 if product == "p" else 7) == 0
+
+
+def test_without_release_facts_a_shared_first_station_leaves_product_unknown():
+    from dtwin.sim import Simulation
+
+    class OldPlant:  # a plant with the observer hook only
+        def __init__(self) -> None:
+            self.sim = Simulation(TWO_AT_ONE_STATION)
+            self.config = self.sim.config
+
+        def subscribe(self, callback, states=False):
+            return self.sim.subscribe(callback, states=states)
+
+    bus, seen = EventBus(), []
+    bus.subscribe(seen.append)
+    plant = OldPlant()
+    PlantAdapter(plant, bus)
+    plant.sim.run_until(30)
     released = [e for e in seen if e.kind == "part_released"]
     assert released and all(e.product is None and e.route == () for e in released)
 
