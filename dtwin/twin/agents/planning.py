@@ -3,8 +3,8 @@
 Every ``replan_min`` minutes (on the first release after that time) the agent plans the parts
 now in the factory (the ``max_jobs`` oldest with a known route) as a flexible job shop: one
 job per part, one operation per station still ahead of it, on any machine of that station,
-for the station's mean process time (minutes, rounded up). The first plan is the best
-dispatching rule's (fast and deterministic). When a machine breaks down or starts a
+for the station's mean process time (minutes, rounded up). The first plan is the better of
+:data:`PLAN_RULES` (fast and deterministic). When a machine breaks down or starts a
 maintenance, the agent calls :func:`dtwin.schedule.reschedule` on the current plan: what has
 started stays as it is (frozen past), the machine is unavailable for its mean repair (or
 service) time, and ``stability_weight`` keeps the rest close to the old plan. Each new plan is
@@ -37,6 +37,9 @@ from dtwin.twin.ids import MachineIds
 from dtwin.twin.state import FactoryState
 
 NAME = "scheduling_agent"
+# the fresh plan: the better of two rules that suit a flow line's WIP (most work remaining
+# first keeps the bottleneck fed; shortest first clears short queues), active schedules only
+PLAN_RULES = ("MWKR", "SPT")
 
 
 @dataclass
@@ -166,7 +169,7 @@ class PlanningAgent:
         self._next = time + self.replan_min
         if inst is None:
             return None
-        sched = best_rule(inst)
+        sched = best_rule(inst, rules=PLAN_RULES, modes=("active",))
         plan = Plan(f"plan-{len(self.plans) + 1}", time, time, reason, inst, sched, parts)
         self._publish(plan)
         return plan
