@@ -10,6 +10,7 @@ log stores them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -39,10 +40,15 @@ class TwinEvent:
     def to_payload(self) -> dict[str, Any]:
         """The event as a plain dict (``type`` plus every field; tuples become lists)."""
         payload: dict[str, Any] = {"type": self.kind}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            payload[f.name] = list(value) if isinstance(value, tuple) else value
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            payload[name] = list(value) if isinstance(value, tuple) else value
         return payload
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 # -- parts ----------------------------------------------------------------------------------
