@@ -14,6 +14,7 @@ replications) opens a back-end by name and gets a ``concurrent.futures.Executor`
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -43,7 +44,10 @@ def _serial(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
 
 @contextlib.contextmanager
 def _processes(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
-    with ProcessPoolExecutor(max_workers=workers or 2) as pool:
+    # spawn, not fork: a forked child of a process whose libraries already run threads
+    # (onnxruntime, DuckDB, OR-Tools) can wait forever on a lock held by a thread it lacks
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers or 2, mp_context=context) as pool:
         yield pool
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dtwin.errors import ScheduleError
 from dtwin.schedule.cpsat.variables import Pinned
@@ -101,8 +102,14 @@ def reschedule(
     workers: int = 2,
     seed: int = 0,
     stability_weight: int = 0,
+    parameters: dict[str, Any] | None = None,
 ) -> RescheduleResult:
-    """Freeze what started before ``t``, apply ``event`` and re-solve the rest."""
+    """Freeze what started before ``t``, apply ``event`` and re-solve the rest.
+
+    ``parameters``: extra CP-SAT parameters, as :func:`~dtwin.schedule.solve` takes them
+    (e.g. ``{"max_deterministic_time": 0.25}`` with ``workers=1`` for a run that gives the
+    same plan on any machine load).
+    """
     if t < 0:
         raise ScheduleError(f"reschedule time must be >= 0, got {t}")
     obj = as_objective(objective if objective is not None else _objective_of(schedule))
@@ -122,7 +129,16 @@ def reschedule(
     previous = schedule.by_key()
     repaired = right_shift(new, schedule, fixed, t)
     pinned = Pinned(fixed, t, previous, stability_weight)
-    sched = solve(new, obj, time_limit, workers, seed, warm_start=repaired, pinned=pinned)
+    sched = solve(
+        new,
+        obj,
+        time_limit,
+        workers,
+        seed,
+        warm_start=repaired,
+        pinned=pinned,
+        parameters=parameters,
+    )
     moved = {
         key
         for key, o in sched.by_key().items()

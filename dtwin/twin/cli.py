@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from dtwin.config import parse_override
-from dtwin.errors import DtwinError
+from dtwin.errors import DataError, DtwinError
 from dtwin.sim.cli import run_options
 from dtwin.sim.config import MAX_REPLICATIONS
 
@@ -162,7 +162,12 @@ def replay(events_db: str, replication: int, as_json: bool) -> None:
     from dtwin.twin.log import replay as replay_log
     from dtwin.twin.loop import twin_summary
 
-    state = twin_summary(replay_log(events_db, replication))
+    try:
+        state = twin_summary(replay_log(events_db, replication))
+    except DataError as exc:
+        if events_db in str(exc):
+            raise
+        raise DataError(f"{events_db}: {exc}") from exc
     if as_json:
         click.echo(json.dumps({"final_state": state}, allow_nan=False))
         return

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from dtwin.errors import DataError
+from dtwin.errors import DataError, one_line
 from dtwin.twin.bus import DeadLetter, EventBus
 from dtwin.twin.events import TwinEvent, from_payload
 from dtwin.twin.ids import MachineIds
@@ -74,6 +74,7 @@ class EventLog:
         self.replication = int(replication)
         self.batch = max(1, int(batch))
         self._rows: list[tuple[int, float, str, str]] = []
+        self._dead: list[tuple[Any, ...]] = []
         self._bus: EventBus | None = None
         taken = self.con.execute(
             "SELECT count(*) FROM twin_replications WHERE replication = ?", [self.replication]
@@ -106,17 +107,22 @@ class EventLog:
             self.flush()
 
     def _on_dead_letter(self, letter: DeadLetter) -> None:
-        self.flush()  # keep the tables in step: the event row before its dead letter
-        self.con.execute(
-            INSERT_DEAD,
-            [self.replication, letter.seq, letter.handler, letter.error_type, letter.error,
-             letter.attempts, _dumps(letter.event.to_payload())],
+        self._dead.append(
+            (self.replication, letter.seq, letter.handler, letter.error_type, letter.error,
+             letter.attempts, _dumps(letter.event.to_payload()))
         )  # fmt: skip
+        if len(self._dead) >= self.batch:
+            self.flush()
 
     def flush(self) -> None:
-        """Write the rows still in the batch."""
-        if not self._rows:
-            return
+        """Write the rows still in the batch (events first, then their dead letters)."""
+        if self._rows:
+            self._flush_events()
+        if self._dead:
+            self.con.executemany(INSERT_DEAD, self._dead)
+            self._dead.clear()
+
+    def _flush_events(self) -> None:
         import pyarrow as pa
 
         seqs, times, types, payloads = (list(c) for c in zip(*self._rows, strict=True))
@@ -191,10 +197,13 @@ def _open(db: str | Path | duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnecti
         return db
     if str(db) != ":memory:" and not Path(db).is_file():
         raise DataError(f"event log {db}: no such file")
-    con = duckdb.connect(str(db), read_only=True)
-    tables = {
-        t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    }
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+        tables = {
+            t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+    except duckdb.Error as exc:
+        raise DataError(f"event log {db}: not a DuckDB file ({one_line(exc)})") from exc
     if not {"twin_replications", "twin_events"} <= tables:
         raise DataError(f"event log {db}: not a twin event log (no twin_events table)")
     return con

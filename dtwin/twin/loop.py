@@ -60,9 +60,9 @@ class AgentSettings:
     prior_parts: float = 20.0
     min_observations: int = 30
     plan: bool = True
-    replan_min: float = 480.0
+    replan_min: float = 60.0
     plan_jobs: int = 30
-    plan_time_limit: float = 0.5
+    plan_time_limit: float = 0.25  # CP-SAT deterministic time per phase of a reschedule
     stability_weight: int = 1
     retries: int = 2
 

@@ -79,6 +79,10 @@ class PlantAdapter:
         for event in self.translate(float(time), int(entity), station, int(slot), name):
             self.bus.publish(event)
 
+    def _request_reason(self, station: str, slot: int) -> str:
+        """Why the plant was asked to maintain the machine (the command's own reason)."""
+        return _last_request_reason(getattr(self.sim, "requests", []), station, slot)
+
     def translate(
         self, time: float, entity: int, station: str, slot: int, name: str
     ) -> list[ev.TwinEvent]:
@@ -93,6 +97,9 @@ class PlantAdapter:
         kinds = _PART_EVENTS.get(name)
         if kinds is not None:
             return [k(time=time, source=src, part=entity, machine=machine) for k in kinds]  # type: ignore[call-arg]
+        if name == "maintenance_requested":
+            reason = self._request_reason(station, slot)
+            return [ev.MaintenanceRequested(time=time, source=src, machine=machine, reason=reason)]
         kind = _MACHINE_EVENTS.get(name)
         if kind is not None:
             return [kind(time=time, source=src, machine=machine)]  # type: ignore[call-arg]
@@ -104,6 +111,14 @@ class PlantAdapter:
             f"the twin does not know the simulator event {name!r} (t={time:g}, station "
             f"{station!r}); known: {', '.join(known)}"
         )
+
+
+def _last_request_reason(requests: list[Any], station: str, slot: int) -> str:
+    """The reason of the newest command for machine ``slot`` of ``station`` ("" if none)."""
+    for request in reversed(requests):
+        if request.station == station and request.machine == slot:
+            return str(request.reason)
+    return ""
 
 
 def _products_by_first_station(config: Any) -> dict[str, tuple[str | None, tuple[str, ...]]]:

@@ -82,11 +82,14 @@ def run_twin(
     backend: str = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Run the twin's ``loop`` for ``replications`` and report (see the module doc).
 
     ``model``: a model folder or ``model.onnx`` path (needed by ``closed`` when the factory
     has inspection stations). An object model works with the serial back-end only.
+    ``progress``: show a progress bar for a serial run of more than three replications (an
+    app that runs it on a background thread passes False).
     """
     check_run(days, warmup_days, replications)
     cfg = to_factory(config)
@@ -104,7 +107,8 @@ def run_twin(
     for part in (Path(t[7]) for t in tasks if t[7]):
         if part.exists():
             os.remove(part)
-    results = map_tasks(_task, tasks, backend, workers, scheduler, desc="replications")
+    desc = "replications" if progress else None
+    results = map_tasks(_task, tasks, backend, workers, scheduler, desc=desc)
     if db is not None:
         _merge(db, [Path(t[7]) for t in tasks])
     return _report(results, loop, days, warmup_days, seed)

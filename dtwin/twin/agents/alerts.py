@@ -1,9 +1,9 @@
 """The alert agent: rules over the twin's events raise alerts, kept and passed to a notifier.
 
 Two kinds of rule ship, both edge-triggered with a margin: a rule fires when its condition
-becomes true and re-arms only when it is clearly false again (health back above
-``level + REARM_HEALTH``, the scrap share back under half its limit), so that one bad hour is
-one alert, not hundreds:
+becomes true and re-arms only when it is clearly false again (the machine maintained, or its
+health estimate back above ``level + REARM_HEALTH``, more than one verdict's swing; the scrap
+share back under half its limit), so that one worn spell or bad hour is one alert, not many:
 
 - :class:`HealthBelow`: a machine's health estimate fell below ``level``;
 - :class:`ScrapShareOver`: the share of parts scrapped among those that left the factory in the
@@ -26,7 +26,7 @@ from dtwin.twin import events as ev
 from dtwin.twin.bus import EventBus
 
 NAME = "alert_agent"
-REARM_HEALTH = 0.05  # health above level + this re-arms a HealthBelow rule
+REARM_HEALTH = 0.15  # health above level + this re-arms a HealthBelow rule
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class AlertAgent:
         }
         if any(isinstance(r, HealthBelow) for r in self.rules):
             bus.subscribe(self.on_estimate, ev.HealthEstimateChanged, name=NAME)
+            bus.subscribe(self.on_maintained, ev.MaintenanceDone, name=NAME)
         if any(isinstance(r, ScrapShareOver) for r in self.rules):
             bus.subscribe(self.on_left, ev.PartExited, ev.PartScrapped, name=NAME)
         if notify is not None:
@@ -119,6 +120,10 @@ class AlertAgent:
                         f"is below {rule.level:g}"
                     )
                     self._raise(event.time, rule, msg, event.machine)
+
+    def on_maintained(self, event: ev.MaintenanceDone) -> None:
+        """A service re-arms the machine's health rules."""
+        self._firing = {key for key in self._firing if key[1] != event.machine}
 
     def on_left(self, event: ev.PartExited | ev.PartScrapped) -> None:
         scrapped = isinstance(event, ev.PartScrapped)

@@ -10,6 +10,8 @@ actually ran on, ``classified`` the parts that got a verdict.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -85,7 +87,7 @@ def error_rates(model: Any) -> tuple[float, float]:
 
     A model without one is taken as perfect, ``(0.0, 1.0)``.
     """
-    card = getattr(model, "card", None) or {}
+    card = _card_with_metrics(model)
     test = (card.get("metrics") or {}).get("test") or {}
     matrix, classes = test.get("confusion_matrix"), list(card.get("classes") or [])
     if not matrix or GOOD not in classes or len(matrix) != len(classes):
@@ -101,6 +103,22 @@ def error_rates(model: Any) -> tuple[float, float]:
     if detection <= false_alarm:  # a model no better than chance: no correction
         return 0.0, 1.0
     return float(false_alarm), float(detection)
+
+
+def _card_with_metrics(model: Any) -> dict[str, Any]:
+    """``model.card``; for an ``OnnxClassifier``, whose embedded card has no metrics, the
+    ``model_card.json`` beside its file (already checked against the embedded card)."""
+    card = getattr(model, "card", None) or {}
+    path = getattr(model, "path", None)
+    if "metrics" in card or path is None:
+        return card
+    beside = Path(path).parent / "model_card.json"
+    try:
+        full = json.loads(beside.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return card
+    same = isinstance(full, dict) and full.get("classes") == card.get("classes")
+    return full if same else card
 
 
 def flagged(event: ev.PartInspected) -> bool:

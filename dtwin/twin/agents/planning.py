@@ -1,6 +1,7 @@
 """The scheduling agent: keeps a plan of the parts in the factory and repairs it on disturbances.
 
-Every ``replan_min`` minutes (on the first release after that time) the agent plans the parts
+Every ``replan_min`` minutes (an hour by default, as a plan of the parts in a line covers
+less than that; on the first release after that time) the agent plans the parts
 now in the factory (the ``max_jobs`` oldest with a known route) as a flexible job shop: one
 job per part, one operation per station still ahead of it, on any machine of that station,
 for the station's mean process time (minutes, rounded up). The first plan is the better of
@@ -17,10 +18,12 @@ control room shows, not yet a sequence the simulator follows.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from dtwin.errors import ScheduleError
 from dtwin.schedule import (
     Instance,
     Job,
@@ -40,6 +43,10 @@ NAME = "scheduling_agent"
 # the fresh plan: the better of two rules that suit a flow line's WIP (most work remaining
 # first keeps the bottleneck fed; shortest first clears short queues), active schedules only
 PLAN_RULES = ("MWKR", "SPT")
+# reschedules stop on CP-SAT's deterministic time (``time_limit``, work units of about a second
+# of one core, per search phase) with one worker, so the same seed gives the same plan on any
+# machine load; the wall-clock limit only guards a starved machine
+WALL_GUARD_S = 10.0
 
 
 @dataclass
@@ -112,9 +119,9 @@ class PlanningAgent:
         state: FactoryState,
         ids: MachineIds,
         config: Any,
-        replan_min: float = 480.0,
+        replan_min: float = 60.0,
         max_jobs: int = 30,
-        time_limit: float = 0.5,
+        time_limit: float = 0.25,
         stability_weight: int = 1,
         seed: int = 0,
     ) -> None:
@@ -188,17 +195,13 @@ class PlanningAgent:
         t = int(event.time - plan.origin)
         if minutes is None or t >= plan.schedule.makespan:
             return  # nothing of the plan is left to repair: the next replan covers it
-        down = MachineDown(self.index[event.machine], t, minutes)
-        result = reschedule(
-            plan.instance,
-            plan.schedule,
-            t,
-            down,
-            time_limit=self.time_limit,
-            workers=1,
-            seed=self.seed,
-            stability_weight=self.stability_weight,
-        )
+        machine = self.index[event.machine]
+        down = MachineDown(machine, t, minutes)
+        try:
+            result = self._reschedule(plan, t, down)
+        except ScheduleError as error:  # the old plan cannot be repaired: plan afresh
+            self.replan(event.time, f"{kind} of {event.machine} (fresh plan: {error})")
+            return
         new = Plan(
             f"plan-{len(self.plans) + 1}",
             event.time,
@@ -210,3 +213,28 @@ class PlanningAgent:
             result.moved,
         )
         self._publish(new)
+
+    def _reschedule(self, plan: Plan, t: int, down: MachineDown) -> Any:
+        """``reschedule`` of ``plan`` at plan minute ``t``.
+
+        The machine is evidently up until ``t``, so an earlier expected outage of it that
+        would still run past ``t`` (a repair that took less than its mean) ends at ``t``.
+        """
+        windows = tuple(
+            dataclasses.replace(w, end=t) if w.machine == down.machine and w.start < t < w.end
+            else w
+            for w in plan.instance.unavailability
+            if not (w.machine == down.machine and w.start >= t)
+        )  # fmt: skip
+        instance = dataclasses.replace(plan.instance, unavailability=windows)
+        return reschedule(
+            instance,
+            plan.schedule,
+            t,
+            down,
+            time_limit=WALL_GUARD_S,
+            workers=1,
+            seed=self.seed,
+            stability_weight=self.stability_weight,
+            parameters={"max_deterministic_time": self.time_limit},
+        )

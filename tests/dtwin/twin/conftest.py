@@ -73,3 +73,93 @@ def run_demo(seed: int, minutes: float) -> DemoRun:
 def demo_run() -> DemoRun:
     """Six simulated hours of the demo factory, seed 3."""
     return run_demo(seed=3, minutes=360.0)
+
+
+# -- the closed loop: a fake classifier, a tiny ONNX model, small pools, the shipped model --
+
+
+class FakeClassifier:
+    """A defect model without a network: ``label_of(image)`` decides each verdict.
+
+    It has what the twin asks of a classifier (``classes``, ``card``, ``predict_proba``) and
+    records the size of every batch it was given.
+    """
+
+    def __init__(
+        self,
+        classes: tuple[str, ...] = ("good", "crack"),
+        label_of: Any = None,
+        card: dict[str, Any] | None = None,
+    ) -> None:
+        self.classes = list(classes)
+        self.label_of = label_of or (lambda image: self.classes[0])
+        self.card = card if card is not None else {"classes": list(classes)}
+        self.batches: list[int] = []
+
+    def predict_proba(self, images: list[Any]) -> Any:
+        import numpy as np
+
+        self.batches.append(len(images))
+        out = np.full((len(images), len(self.classes)), 0.1 / max(1, len(self.classes) - 1))
+        for row, image in enumerate(images):
+            out[row, self.classes.index(self.label_of(image))] = 0.9
+        return out
+
+
+def write_tiny_onnx(folder: Any, classes: list[str], img_size: int = 8) -> Any:
+    """A dtwin-style model folder (``model.onnx`` + card) whose network is a 3 x C matmul."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from dtwin.vision.export import METADATA_KEY
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    norm = {"scale": "pixel / 255", "mean": [0.5] * 3, "std": [0.25] * 3}
+    card = {"classes": list(classes), "img_size": img_size, "normalisation": norm}
+    weights = np.linspace(-1.0, 1.0, 3 * len(classes), dtype=np.float32).reshape(3, -1)
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMean", ["x"], ["mean"], axes=[2, 3], keepdims=0),
+            helper.make_node("MatMul", ["mean", "w"], ["logits"]),
+        ],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, img_size, img_size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(classes)])],
+        [numpy_helper.from_array(weights, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8  # what every onnxruntime of the last years reads
+    helper.set_model_props(model, {METADATA_KEY: json.dumps(card)})
+    onnx.save(model, str(folder / "model.onnx"))
+    (folder / "model_card.json").write_text(json.dumps(card), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def closed_loop_path() -> Any:
+    """The shipped closed-loop factory (a welder that wears, a camera downstream)."""
+    from dtwin.paths import CLOSED_LOOP_FACTORY
+
+    return CLOSED_LOOP_FACTORY
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> Any:
+    """The shipped defect model (``models/defects``), opened once."""
+    from dtwin.paths import DEFECT_MODEL_DIR
+    from dtwin.twin import open_model
+
+    return open_model(DEFECT_MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def small_pool() -> Any:
+    """The image pool of seed 1 with 4 images per class (the loop tests' pool)."""
+    from dtwin.twin import shared_pool
+
+    return shared_pool(1, 4)
