@@ -36,7 +36,7 @@ format: install
 # Served from apps/ so that Voila reads apps/voila.json, as a plain `cd apps && voila` does: closing
 # a page frees its kernel, idle kernels are culled after 5 min, uploads up to 100 MiB, no
 # tracebacks, 127.0.0.1 only. APPS_POOL: preheated kernels per app (Voila pools each notebook, so
-# 4 apps x APPS_POOL kernels stay idle). Five visitors opening factory_floor at once on this 2-core
+# 5 apps x APPS_POOL kernels stay idle). Five visitors opening factory_floor at once on this 2-core
 # box (benchmarks/apps.py --measure pool; load average 5-12 from other work), s to a full render:
 #   pool 1: 44, 44, 44, 45, 51 - 1.6 GB idle    pool 2: 24, 24, 45, 45, 48 - 3.3 GB idle
 #   pool 3: 15, 15, 15, 40, 43 - 4.9 GB idle    (kernel memory; the inspector's PyTorch dominates)

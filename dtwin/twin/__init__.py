@@ -25,6 +25,10 @@ Agents
 The loop
     TwinLoop, AgentSettings, LOOPS, twin_summary, open_model, run_twin, KPI_NAMES, run_kpis,
     summarize_kpis
+Feed rows (for apps)
+    format_time, FeedRow, feed_row, is_routine, ROUTINE_KINDS, EventFeed, HealthRow,
+    worn_machines, health_rows, FloorMachine, FloorSnapshot, floor_snapshot, PlanRow, plan_rows,
+    plan_gantt, KPI_LABELS, format_kpi, KpiRow, kpi_comparison
 """
 
 from __future__ import annotations
@@ -90,6 +94,25 @@ _EXPORTS = {
     "KPI_NAMES": "dtwin.twin.kpis",
     "run_kpis": "dtwin.twin.kpis",
     "summarize_kpis": "dtwin.twin.kpis",
+    "format_time": "dtwin.twin.feed",
+    "FeedRow": "dtwin.twin.feed",
+    "feed_row": "dtwin.twin.feed",
+    "is_routine": "dtwin.twin.feed",
+    "ROUTINE_KINDS": "dtwin.twin.feed",
+    "EventFeed": "dtwin.twin.feed",
+    "HealthRow": "dtwin.twin.feed",
+    "worn_machines": "dtwin.twin.feed",
+    "health_rows": "dtwin.twin.feed",
+    "FloorMachine": "dtwin.twin.feed",
+    "FloorSnapshot": "dtwin.twin.feed",
+    "floor_snapshot": "dtwin.twin.feed",
+    "PlanRow": "dtwin.twin.feed",
+    "plan_rows": "dtwin.twin.feed",
+    "plan_gantt": "dtwin.twin.feed",
+    "KPI_LABELS": "dtwin.twin.feed",
+    "format_kpi": "dtwin.twin.feed",
+    "KpiRow": "dtwin.twin.feed",
+    "kpi_comparison": "dtwin.twin.feed",
 }
 
 __all__ = sorted(_EXPORTS)

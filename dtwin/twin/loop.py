@@ -62,7 +62,7 @@ class AgentSettings:
     plan: bool = True
     replan_min: float = 60.0
     plan_jobs: int = 30
-    plan_time_limit: float = 0.25  # CP-SAT deterministic time per phase of a reschedule
+    plan_time_limit: float = 0.02  # CP-SAT deterministic time per phase of a reschedule
     stability_weight: int = 1
     retries: int = 2
 

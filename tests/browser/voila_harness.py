@@ -398,6 +398,9 @@ APP_READY_JS = {
         return !!p && p.innerText.includes('class'); }""",
     "kpi_dashboard": """() => Array.from(document.querySelectorAll('.dtwin-chart svg path.line'))
         .map(p => (p.getAttribute('d') || '').length).reduce((a, b) => a + b, 0) > 100""",
+    # the twin is built in the background after the page is sent: ready once it says so
+    "control_room": "() => (" + CANVAS_COLOURS_JS + ")('.dtwin-twin-floor canvas') >= 6"
+    " && (document.querySelector('.dtwin-room-status')?.innerText || '').includes('press play')",
 }
 
 

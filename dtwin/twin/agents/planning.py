@@ -121,7 +121,7 @@ class PlanningAgent:
         config: Any,
         replan_min: float = 60.0,
         max_jobs: int = 30,
-        time_limit: float = 0.25,
+        time_limit: float = 0.02,
         stability_weight: int = 1,
         seed: int = 0,
     ) -> None:
