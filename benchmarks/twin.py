@@ -3,9 +3,10 @@
 Run: ``python benchmarks/twin.py [--cost] [--value] [--days 20] [--replications 5]``.
 
 ``--cost`` (on data/factories/closed_loop.yaml unless ``--factory``): wall time of one
-``--days`` run of the open loop and of the closed loop (the camera's image pool made afresh
-each time, the model loaded once), ``--repeats`` times in turn, with the closed/open ratio of
-each pair and events per second. Bar: closed <= 4x open. Measure on an idle machine.
+``--days`` run of the open loop and of the closed loop (the model loaded once; the camera's
+pool read from its pre-generated file, and once more made from scratch), ``--repeats`` times in
+turn, with the closed/open ratios and events per second. Bar: closed <= 4x open. Measure on an
+idle machine.
 
 ``--value`` (on benchmarks/factories/wearing_cell.yaml unless ``--value-factory``, a degrading
 line that is *not* the shipped one): open, closed and oracle loops over ``--replications``
@@ -34,6 +35,7 @@ from dtwin.twin import (
     PartInspected,
     TwinLoop,
     open_model,
+    pool_cache_dir,
     replay,
     run_twin,
     shared_pool,
@@ -45,9 +47,18 @@ MODEL = PROJECT_ROOT / "models" / "defects"
 MINUTES_PER_DAY = 1440.0
 
 
-def timed_run(factory: Path, loop: str, days: float, model: Any, seed: int) -> tuple[float, int]:
-    """Wall seconds and bus events of one run of ``days`` (1 warm-up day) from scratch."""
+def timed_run(
+    factory: Path, loop: str, days: float, model: Any, seed: int, fresh_pool: bool = False
+) -> tuple[float, int]:
+    """Wall seconds and bus events of one run of ``days`` (1 warm-up day) in this process.
+
+    The process's pool is always dropped; ``fresh_pool`` also deletes the pre-generated one
+    on disk, so the run makes its camera's images from scratch.
+    """
     shared_pool.cache_clear()
+    if fresh_pool:
+        for old in pool_cache_dir().glob("image-pool-*.npy"):
+            old.unlink()
     t0 = time.perf_counter()
     twin = TwinLoop(factory, loop, seed, 0, MINUTES_PER_DAY, model if loop == "closed" else None)
     twin.run_until((days + 1) * MINUTES_PER_DAY)
@@ -56,31 +67,37 @@ def timed_run(factory: Path, loop: str, days: float, model: Any, seed: int) -> t
 
 def cost(factory: Path, days: float, repeats: int, seed: int) -> dict[str, Any]:
     model = open_model(MODEL)
-    pairs = []
+    rows = []
     for k in range(repeats):
         t_open, n_open = timed_run(factory, "open", days, model, seed)
+        t_fresh, _ = timed_run(factory, "closed", days, model, seed, fresh_pool=True)
         t_closed, n_closed = timed_run(factory, "closed", days, model, seed)
-        ratio = t_closed / t_open
-        pairs.append((t_open, t_closed, ratio, n_open / t_open, n_closed / t_closed))
+        rows.append((t_open, t_closed, t_fresh, n_open / t_open, n_closed / t_closed))
         print(
             f"repeat {k + 1}: open {t_open:.2f} s ({n_open / t_open:,.0f} events/s), closed "
-            f"{t_closed:.2f} s ({n_closed / t_closed:,.0f} events/s), ratio {ratio:.2f}x"
+            f"{t_closed:.2f} s with the pre-generated pool ({n_closed / t_closed:,.0f} "
+            f"events/s; ratio {t_closed / t_open:.2f}x), {t_fresh:.2f} s making the pool "
+            f"(ratio {t_fresh / t_open:.2f}x)"
         )
-    ratios = [p[2] for p in pairs]
+    ratios = [r[1] / r[0] for r in rows]
+    fresh = [r[2] / r[0] for r in rows]
     out = {
         "factory": str(factory),
         "days": days,
-        "open_s_median": statistics.median(p[0] for p in pairs),
-        "closed_s_median": statistics.median(p[1] for p in pairs),
+        "open_s_median": statistics.median(r[0] for r in rows),
+        "closed_s_median": statistics.median(r[1] for r in rows),
+        "closed_fresh_pool_s_median": statistics.median(r[2] for r in rows),
         "ratio_median": statistics.median(ratios),
         "ratio_max": max(ratios),
-        "open_events_per_s": statistics.median(p[3] for p in pairs),
-        "closed_events_per_s": statistics.median(p[4] for p in pairs),
+        "ratio_fresh_pool_median": statistics.median(fresh),
+        "open_events_per_s": statistics.median(r[3] for r in rows),
+        "closed_events_per_s": statistics.median(r[4] for r in rows),
     }
     verdict = "meets" if out["ratio_median"] <= 4 else "MISSES"
     print(
-        f"closed/open cost: median {out['ratio_median']:.2f}x, max {out['ratio_max']:.2f}x "
-        f"({verdict} the 4x bar)"
+        f"closed/open cost (pool pre-generated): median {out['ratio_median']:.2f}x, max "
+        f"{out['ratio_max']:.2f}x ({verdict} the 4x bar); making the pool in the run too: "
+        f"median {out['ratio_fresh_pool_median']:.2f}x"
     )
     return out
 

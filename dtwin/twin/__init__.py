@@ -18,7 +18,7 @@ Bus
 Event log
     EventLog, replay, read_events, connect
 The plant and its camera
-    PlantAdapter, ImagePool, Camera, Photo, shared_pool
+    PlantAdapter, ImagePool, Camera, Photo, shared_pool, pool_cache_dir
 Agents
     InspectionAgent, HealthAgent, MaintenanceAgent, PlanningAgent, AlertAgent, HealthBelow,
     ScrapShareOver, default_rules, error_rates, wear_models, health_thresholds
@@ -74,6 +74,7 @@ _EXPORTS = {
     "Camera": "dtwin.twin.camera",
     "Photo": "dtwin.twin.camera",
     "shared_pool": "dtwin.twin.camera",
+    "pool_cache_dir": "dtwin.twin.camera",
     "InspectionAgent": "dtwin.twin.agents",
     "HealthAgent": "dtwin.twin.agents",
     "MaintenanceAgent": "dtwin.twin.agents",

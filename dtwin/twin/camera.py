@@ -14,8 +14,12 @@ splits); every pool image is new to the model.
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
+import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -45,27 +49,25 @@ class ImagePool:
 
     ``images`` is (N, size, size, 3) uint8; ``labels[i]`` is the class of image ``i``. The
     size is the generator's default (128 px), as ``dtwin vision train`` makes its images;
-    the classifier resizes them to its own input. :func:`shared_pool` keeps one pool per
-    process and (seed, per_class, size), so replications share it.
+    the classifier resizes them to its own input. With ``cache`` the images are read from
+    (or, the first time, written to) :func:`pool_cache_dir`: the pool is pre-generated once
+    per machine, as a plant's camera model would be. :func:`shared_pool` keeps one cached pool
+    per process and (seed, per_class, size), so replications share it.
     """
 
-    def __init__(self, seed: int = 0, per_class: int = 32, size: int = 128) -> None:
+    def __init__(
+        self, seed: int = 0, per_class: int = 32, size: int = 128, cache: bool = False
+    ) -> None:
         if isinstance(per_class, bool) or not isinstance(per_class, int):
             raise ConfigError(f"image pool: per_class must be an integer, got {per_class!r}")
         if not 1 <= per_class <= MAX_POOL_PER_CLASS:
             raise ConfigError(
                 f"image pool: per_class must be in 1..{MAX_POOL_PER_CLASS}, got {per_class}"
             )
-        rng = np.random.default_rng([int(seed), POOL_SALT])
-        seeds = rng.integers(0, 2**31 - 1, size=(len(CLASSES), per_class))
-        samples = [
-            generate_sample(label, size, int(seeds[c, i]))
-            for c, label in enumerate(CLASSES)
-            for i in range(per_class)
-        ]
+        make = _cached if cache else _generate
         self.size = size
-        self.images = np.stack([s.image for s in samples])
-        self.labels = tuple(s.label for s in samples)
+        self.images = make(int(seed), per_class, size)
+        self.labels = tuple(label for label in CLASSES for _ in range(per_class))
         self.good = tuple(i for i, lab in enumerate(self.labels) if lab == GOOD)
         self.defects = tuple(i for i, lab in enumerate(self.labels) if lab != GOOD)
 
@@ -73,10 +75,60 @@ class ImagePool:
         return len(self.labels)
 
 
+def _generate(seed: int, per_class: int, size: int) -> np.ndarray:
+    """The pool's pixels, class by class in ``CLASSES`` order."""
+    rng = np.random.default_rng([seed, POOL_SALT])
+    seeds = rng.integers(0, 2**31 - 1, size=(len(CLASSES), per_class))
+    return np.stack([
+        generate_sample(label, size, int(seeds[c, i])).image
+        for c, label in enumerate(CLASSES)
+        for i in range(per_class)
+    ])  # fmt: skip
+
+
+def pool_cache_dir() -> Path:
+    """Where pre-generated pools live: ``$DTWIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/dtwin``
+    (``~/.cache/dtwin``)."""
+    own = os.environ.get("DTWIN_CACHE_DIR")
+    if own:
+        return Path(own)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "dtwin"
+
+
+def _cache_file(seed: int, per_class: int, size: int) -> Path:
+    """One file per (generator source, seed, per_class, size): a changed generator never
+    reads an old pool."""
+    source = Path(inspect.getsourcefile(generate_sample) or "").read_bytes()
+    key = hashlib.sha256(source + repr((seed, per_class, size, CLASSES)).encode()).hexdigest()
+    return pool_cache_dir() / f"image-pool-{key[:24]}.npy"
+
+
+def _cached(seed: int, per_class: int, size: int) -> np.ndarray:
+    path = _cache_file(seed, per_class, size)
+    shape = (len(CLASSES) * per_class, size, size, 3)
+    try:
+        images = np.load(path, allow_pickle=False)
+        if images.shape == shape and images.dtype == np.uint8:
+            return images
+    except (OSError, ValueError):  # absent, unreadable or damaged: make it again
+        pass
+    images = _generate(seed, per_class, size)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            np.save(handle, images, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:  # a read-only home: the pool still works, it is just not kept
+        pass
+    return images
+
+
 @functools.lru_cache(maxsize=4)
 def shared_pool(seed: int = 0, per_class: int = 32, size: int = 128) -> ImagePool:
-    """The pool of (seed, per_class, size), made once per process."""
-    return ImagePool(seed, per_class, size)
+    """The pool of (seed, per_class, size): pre-generated on disk, made once per process."""
+    return ImagePool(seed, per_class, size, cache=True)
 
 
 class Camera:

@@ -9,17 +9,23 @@ the same :meth:`FactoryState.to_json`.
 
 The queue of a station counts the parts released into it or finished upstream and bound for
 it that have not started there yet (a part held by a blocked upstream machine is counted).
-A part released with an unknown route is counted only at its first station.
+A part released with an unknown route is counted only at its first station. Of the parts
+that left the factory (shipped or scrapped), only the newest ``keep_done`` stay in
+:attr:`FactoryState.parts`, so that a long run's state stays bounded; the counters count them all.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from dtwin.errors import DataError
 from dtwin.twin import events as ev
 from dtwin.twin.ids import MachineIds
+
+#: parts that left the factory kept in :attr:`FactoryState.parts` (the newest ones)
+KEEP_DONE = 10_000
 
 
 @dataclass
@@ -99,8 +105,10 @@ class PartRecord:
 class FactoryState:
     """The factory as the twin believes it is; change it only with :meth:`apply`."""
 
-    def __init__(self, ids: MachineIds) -> None:
+    def __init__(self, ids: MachineIds, keep_done: int = KEEP_DONE) -> None:
         self.ids = ids
+        self.keep_done = max(0, int(keep_done))
+        self._done: deque[int] = deque()  # parts that left, oldest first
         self.time = 0.0
         self.events = 0
         self.machines = {
@@ -211,6 +219,9 @@ def _left(s: FactoryState, e: ev.PartScrapped | ev.PartExited, status: str) -> N
         part.waiting_at = None
     part.status, part.machine = status, None
     part.history.append((float(e.time), status, e.machine))
+    s._done.append(e.part)
+    while len(s._done) > s.keep_done:  # bounded: a year of parts does not pile up
+        del s.parts[s._done.popleft()]
 
 
 def _scrapped(s: FactoryState, e: ev.PartScrapped) -> None:

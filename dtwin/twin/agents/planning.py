@@ -4,7 +4,7 @@ Every ``replan_min`` minutes (an hour by default, as a plan of the parts in a li
 less than that; on the first release after that time) the agent plans the parts
 now in the factory (the ``max_jobs`` oldest with a known route) as a flexible job shop: one
 job per part, one operation per station still ahead of it, on any machine of that station,
-for the station's mean process time (minutes, rounded up). The first plan is the better of
+for the station's mean process time (minutes, rounded up). The fresh plan is the best of
 :data:`PLAN_RULES` (fast and deterministic). When a machine breaks down or starts a
 maintenance, the agent calls :func:`dtwin.schedule.reschedule` on the current plan: what has
 started stays as it is (frozen past), the machine is unavailable for its mean repair (or
@@ -19,6 +19,7 @@ control room shows, not yet a sequence the simulator follows.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +41,9 @@ from dtwin.twin.ids import MachineIds
 from dtwin.twin.state import FactoryState
 
 NAME = "scheduling_agent"
-# the fresh plan: the better of two rules that suit a flow line's WIP (most work remaining
-# first keeps the bottleneck fed; shortest first clears short queues), active schedules only
-PLAN_RULES = ("MWKR", "SPT")
+# the fresh plan: most work remaining first (keeps the bottleneck fed), an active schedule;
+# more rules here cost one dispatch each per replan
+PLAN_RULES = ("MWKR",)
 # reschedules stop on CP-SAT's deterministic time (``time_limit``, work units of about a second
 # of one core, per search phase) with one worker, so the same seed gives the same plan on any
 # machine load; the wall-clock limit only guards a starved machine
@@ -136,7 +137,9 @@ class PlanningAgent:
         self.seed = int(seed)
         self.plans: list[Plan] = []
         self._next = 0.0
+        self._open: dict[int, None] = {}  # parts in the factory with a known route
         bus.subscribe(self.on_release, ev.PartReleased, name=NAME)
+        bus.subscribe(self.on_left, ev.PartExited, ev.PartScrapped, name=NAME)
         bus.subscribe(self.on_outage, ev.MachineDown, ev.MaintenanceStarted, name=NAME)
 
     @property
@@ -145,12 +148,8 @@ class PlanningAgent:
         return self.plans[-1] if self.plans else None
 
     def _instance(self) -> tuple[Instance | None, tuple[int, ...]]:
-        parts = [
-            p
-            for p in self.state.parts.values()
-            if p.status in ("queued", "processing") and p.route and p.product
-        ]
-        parts = sorted(parts, key=lambda p: (p.released, p.id))[: self.max_jobs]
+        oldest = itertools.islice(self._open, self.max_jobs)  # in release order
+        parts = [self.state.parts[part] for part in oldest]
         jobs = []
         for p in parts:
             ops = []
@@ -181,7 +180,12 @@ class PlanningAgent:
         self._publish(plan)
         return plan
 
+    def on_left(self, event: ev.PartExited | ev.PartScrapped) -> None:
+        self._open.pop(event.part, None)
+
     def on_release(self, event: ev.PartReleased) -> None:
+        if event.route and event.product:
+            self._open[event.part] = None
         if event.time >= self._next:
             self.replan(event.time)
 

@@ -92,3 +92,49 @@ def test_per_class_out_of_bounds_is_refused(per_class):
 def test_per_class_error_names_the_range():
     with pytest.raises(ConfigError, match=rf"in 1\.\.{MAX_POOL_PER_CLASS}, got 0"):
         ImagePool(0, 0)
+
+
+# -- the pre-generated pool on disk -----------------------------------------------------------
+
+
+def test_a_cached_pool_has_the_pixels_of_a_fresh_one(tmp_path, monkeypatch):
+    from dtwin.twin.camera import ImagePool, pool_cache_dir
+
+    monkeypatch.setenv("DTWIN_CACHE_DIR", str(tmp_path / "cache"))
+    fresh = ImagePool(5, 2, 32)
+    first = ImagePool(5, 2, 32, cache=True)  # writes the file
+    files = list(pool_cache_dir().glob("image-pool-*.npy"))
+    again = ImagePool(5, 2, 32, cache=True)  # reads it
+    assert len(files) == 1
+    assert (fresh.images == first.images).all() and (fresh.images == again.images).all()
+    assert fresh.labels == again.labels
+
+
+def test_other_pool_settings_get_their_own_file(tmp_path, monkeypatch):
+    from dtwin.twin.camera import ImagePool, pool_cache_dir
+
+    monkeypatch.setenv("DTWIN_CACHE_DIR", str(tmp_path))
+    ImagePool(5, 2, 32, cache=True)
+    ImagePool(6, 2, 32, cache=True)
+    ImagePool(5, 3, 32, cache=True)
+    assert len(list(pool_cache_dir().glob("image-pool-*.npy"))) == 3
+
+
+def test_a_damaged_cache_file_is_made_again(tmp_path, monkeypatch):
+    from dtwin.twin.camera import ImagePool, pool_cache_dir
+
+    monkeypatch.setenv("DTWIN_CACHE_DIR", str(tmp_path))
+    good = ImagePool(5, 2, 32, cache=True).images
+    (path,) = pool_cache_dir().glob("image-pool-*.npy")
+    path.write_bytes(b"not a numpy file")
+    assert (ImagePool(5, 2, 32, cache=True).images == good).all()
+    assert (ImagePool(5, 2, 32, cache=True).images == good).all()  # and rewritten
+
+
+def test_an_unwritable_cache_still_gives_the_pool(tmp_path, monkeypatch):
+    from dtwin.twin.camera import ImagePool
+
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("DTWIN_CACHE_DIR", str(blocker / "cache"))
+    assert (ImagePool(5, 2, 32, cache=True).images == ImagePool(5, 2, 32).images).all()

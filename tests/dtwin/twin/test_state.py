@@ -106,3 +106,17 @@ def test_release_twice_and_time_order(ids):
 def test_not_an_event(ids):
     with pytest.raises(DataError, match="cannot apply"):
         FactoryState(ids).apply(ev.TwinEvent(time=0, source=S))
+
+
+def test_parts_that_left_are_kept_up_to_keep_done_newest_first():
+    from dtwin.twin import FactoryState, MachineIds, PartExited, PartReleased
+
+    ids = MachineIds((("s", ("s-1",)),))
+    state = FactoryState(ids, keep_done=3)
+    for part in range(6):
+        state.apply(PartReleased(time=float(part), source="t", part=part, station="s",
+                                 route=("s",)))  # fmt: skip
+    for part in range(5):
+        state.apply(PartExited(time=10.0 + part, source="t", part=part, machine="s-1"))
+    assert sorted(state.parts) == [2, 3, 4, 5]  # 5 is still in the factory
+    assert state.exited == 5 and state.wip == 1
