@@ -17,6 +17,8 @@ Runs and results
     compute_kpis, machine_frame, simulate, replicate, summarize, Replications, SimResult,
     Snapshot, MachineSnapshot,
     write_events
+The MES event log (``dtwin simulate --events-out``; format in ``data/README.md``)
+    mes_log, mes_frame, write_mes_log, check_mes_path
 Scenarios and analysis
     run_scenarios, summarize_scenarios, default_scenarios, machine_scenarios,
     scenario_factory, parse_overrides, bottleneck, active_shares, station_loads,
@@ -59,6 +61,10 @@ _EXPORTS = {
     "replicate": "dtwin.sim.runner",
     "summarize": "dtwin.sim.runner",
     "write_events": "dtwin.sim.runner",
+    "mes_log": "dtwin.sim.meslog",
+    "mes_frame": "dtwin.sim.meslog",
+    "write_mes_log": "dtwin.sim.meslog",
+    "check_mes_path": "dtwin.sim.meslog",
     "Replications": "dtwin.sim.runner",
     "SimResult": "dtwin.sim.results",
     "Snapshot": "dtwin.sim.results",

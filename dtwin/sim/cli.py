@@ -65,6 +65,13 @@ def run_options(days: float = 7.0) -> Callable[[Any], Any]:
 @click.command("simulate")
 @click.argument("config", type=click.Path(dir_okay=False))
 @run_options()
+@click.option(
+    "--events-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE.csv|FILE.parquet",
+    help="Write the MES event log of replication 0 (the whole run, warm-up included).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def simulate(
     config: str,
@@ -73,13 +80,17 @@ def simulate(
     replications: int,
     seed: int,
     overrides: tuple[str, ...],
+    events_out: str | None,
     as_json: bool,
 ) -> None:
     """Simulate the factory CONFIG and report KPIs as means over replications."""
     from dtwin.sim.analysis import load_warning, unstable_stations
     from dtwin.sim.config import load_factory
+    from dtwin.sim.meslog import check_mes_path
     from dtwin.sim.runner import replicate
 
+    if events_out is not None:
+        check_mes_path(events_out, "--events-out")
     cfg = load_factory(config, dict(parse_override(o) for o in overrides))
     warning = load_warning(cfg)
     if warning is not None:
@@ -88,6 +99,7 @@ def simulate(
         reps = replicate(
             cfg, replications=replications, days=days, warmup_days=warmup_days, seed=seed
         )
+        written = _write_events(cfg, events_out, days, warmup_days, seed)
     except SimulationError as exc:
         raise SimulationError(f"{config}: {exc}") from exc
     report = build_report(reps.summary, [st.name for st in cfg.stations])
@@ -100,6 +112,8 @@ def simulate(
         overrides=list(overrides),
         warnings=[warning] if warning else [],
         unstable_stations=unstable_stations(cfg),
+        events_out=events_out,
+        events_written=written,
     )
     if as_json:
         click.echo(json.dumps(report, sort_keys=False, allow_nan=False))
@@ -112,6 +126,19 @@ def simulate(
     for name, values in report["stations"].items():
         half = report["half_width"]["stations"][name]["utilization"]
         click.echo(f"    {name:<22} {_fmt(values['utilization'], 8, 3)}  ± {_fmt(half, 0, 3)}")
+    if events_out is not None:
+        click.echo(f"  MES event log of replication 0: {events_out} ({written} events)")
+
+
+def _write_events(
+    cfg: Any, path: str | None, days: float, warmup_days: float, seed: int
+) -> int | None:
+    """Write replication 0's MES event log to ``path`` (None: nothing); its row count."""
+    if path is None:
+        return None
+    from dtwin.sim.meslog import mes_log, write_mes_log
+
+    return write_mes_log(mes_log(cfg, days, warmup_days, seed, replication=0), path)
 
 
 def _fmt(value: float | None, width: int, digits: int) -> str:

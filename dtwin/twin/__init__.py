@@ -22,6 +22,8 @@ The plant and its camera
 Agents
     InspectionAgent, HealthAgent, MaintenanceAgent, PlanningAgent, AlertAgent, HealthBelow,
     ScrapShareOver, default_rules, error_rates, wear_models, health_thresholds
+From an MES event log
+    read_mes_log, discover, Discovery, calibrate, Calibration, write_factory, fit_distribution
 The loop
     TwinLoop, AgentSettings, LOOPS, twin_summary, open_model, run_twin, KPI_NAMES, run_kpis,
     summarize_kpis
@@ -75,6 +77,13 @@ _EXPORTS = {
     "Photo": "dtwin.twin.camera",
     "shared_pool": "dtwin.twin.camera",
     "pool_cache_dir": "dtwin.twin.camera",
+    "read_mes_log": "dtwin.twin.meslog",
+    "discover": "dtwin.twin.discovery",
+    "Discovery": "dtwin.twin.discovery",
+    "calibrate": "dtwin.twin.calibration",
+    "Calibration": "dtwin.twin.calibration",
+    "write_factory": "dtwin.twin.calibration",
+    "fit_distribution": "dtwin.twin.fitting",
     "InspectionAgent": "dtwin.twin.agents",
     "HealthAgent": "dtwin.twin.agents",
     "MaintenanceAgent": "dtwin.twin.agents",

@@ -1,4 +1,5 @@
-"""``dtwin twin``: run the twin's loop on a factory (``run``) and rebuild a state (``replay``).
+"""``dtwin twin``: run the twin's loop on a factory (``run``), rebuild a state (``replay``) and
+calibrate a factory from a plant's MES event log (``calibrate``).
 
 Bad input gets the same one ``error:`` line as ``dtwin simulate`` (exit 2). The JSON never
 holds NaN or infinity: a figure without a value is ``null``.
@@ -11,6 +12,7 @@ from typing import Any
 
 import click
 
+from dtwin.cli_params import FiniteFloat
 from dtwin.config import parse_override
 from dtwin.errors import DataError, DtwinError
 from dtwin.sim.cli import run_options
@@ -178,3 +180,75 @@ def replay(events_db: str, replication: int, as_json: bool) -> None:
         h = m["health"]
         health = "—" if h["mean"] is None else f"{h['mean']:.2f} ± {h['std']:.2f}"
         click.echo(f"  {m['id']:<16} {m['status']:<12} health {health}")
+
+
+@twin.command("calibrate")
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option(
+    "--factory",
+    "skeleton",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="SKELETON.yaml",
+    help="A factory whose stations, machines and routings are kept; the rest is fitted.",
+)
+@click.option(
+    "--until",
+    type=FiniteFloat(min=0),
+    default=None,
+    metavar="T",
+    help="Use the events with time_min <= T only (minutes).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    metavar="CALIBRATED.yaml",
+    help="Where to write the calibrated factory (runs with dtwin simulate).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def calibrate(log: str, skeleton: str | None, until: float | None, out: str, as_json: bool) -> None:
+    """Discover the plant in the MES event LOG and write a calibrated factory to --out."""
+    from pathlib import Path
+
+    from dtwin.sim.config import load_factory
+    from dtwin.twin.calibration import calibrate as calibrate_log
+    from dtwin.twin.calibration import write_factory
+
+    if not Path(out).parent.is_dir():
+        raise DataError(f"--out: folder {str(Path(out).parent)!r} does not exist (for {out})")
+    base = load_factory(skeleton) if skeleton is not None else None
+    result = calibrate_log(log, until, base, source=log, skeleton_source=skeleton)
+    write_factory(result.factory, out)
+    report = {**result.report, "out": out}
+    if as_json:
+        click.echo(json.dumps(report, allow_nan=False))
+        return
+    _print_calibration(report)
+
+
+def _print_calibration(report: dict[str, Any]) -> None:
+    until = "" if report["until"] is None else f" up to t={report['until']:g} min"
+    click.echo(f"{report['log']}: {report['events']} events, {report['parts']} parts{until}")
+    for name, st in report["stations"].items():
+        pt = st["process_time"] or {}
+        ci = pt.get("ci95") or [None, None]
+        line = (
+            f"  {name:<16} {st['machines']} machine(s), {st['kind']:<10} process time "
+            f"{_fmt(pt.get('mean'))} [{_fmt(ci[0])}, {_fmt(ci[1])}] min, {pt.get('chosen', '—')}"
+        )
+        fail = st.get("failure")
+        if fail:
+            line += f", MTBF {_fmt(fail['mtbf_min'])} MTTR {_fmt(fail.get('mttr_min'))} min"
+        if st["scrap"]["scrapped"]:
+            line += f", scrap {_fmt(st['scrap']['rate'], 3)}"
+        click.echo(line)
+    for name, prod in report["products"].items():
+        routing = " -> ".join(prod["routing"] or [])
+        click.echo(
+            f"  product {name}: {routing} ({_fmt(prod.get('routing_share'), 3)} of parts), "
+            f"arrival mean {_fmt(prod.get('arrival_mean_min'))} min"
+        )
+    for line in report["warnings"]:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(f"  calibrated factory: {report['out']}")

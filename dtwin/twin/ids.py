@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dtwin.errors import ConfigError, DataError
+from dtwin.event_schema import default_machine_id
 
 
 class UnknownMachineError(DataError):
@@ -105,8 +106,12 @@ class MachineIds:
 
 
 def default_id(station: str, slot: int) -> str:
-    """``<station>-<k>`` with k = slot + 1: the id of a machine its station does not name."""
-    return f"{station}-{slot + 1}"
+    """``<station>-<k>`` with k = slot + 1: the id of a machine its station does not name.
+
+    The rule itself lives in :func:`dtwin.event_schema.default_machine_id`, so that the
+    simulator's MES log writer names machines as the twin does without importing it.
+    """
+    return default_machine_id(station, slot)
 
 
 def machine_ids(config: Any, names: Mapping[str, Sequence[str]] | None = None) -> MachineIds:

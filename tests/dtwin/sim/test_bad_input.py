@@ -17,24 +17,11 @@ from dtwin.cli import main
 from dtwin.errors import ConfigError, SimulationError
 from dtwin.sim import Simulation, check_load, load_warning, replicate, run_scenarios, simulate
 from dtwin.sim.config import parse_factory
+from tests.cli_checks import assert_one_error_line
 
 
 def _simulate(path, *args):
     return CliRunner().invoke(main, ["simulate", str(path), "--replications", "1", *args])
-
-
-def _assert_one_error_line(result, *words):
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, result.output
-    assert not [
-        line
-        for line in result.output.splitlines()
-        if line.strip() and not line.startswith(("error: ", "warning: "))
-    ], result.output
-    for word in words:
-        assert word in errors[0], errors[0]
 
 
 # (override PATH=VALUE, words of the error line); each a config that used to run away, hang,
@@ -120,7 +107,7 @@ CONFIG_ROWS = [
 )
 def test_config_refused_with_field_and_range(minimal_path, override, words):
     result = _simulate(minimal_path, "--days", "0.1", "--set", override)
-    _assert_one_error_line(result, str(minimal_path), *words)
+    assert_one_error_line(result, str(minimal_path), *words)
 
 
 # (CLI arguments, words of the error line)
@@ -146,7 +133,7 @@ OPTION_ROWS = [
     ("args", "words"), [r[1:] for r in OPTION_ROWS], ids=[r[0] for r in OPTION_ROWS]
 )
 def test_option_refused_with_name_and_range(minimal_path, args, words):
-    _assert_one_error_line(_simulate(minimal_path, *args), *words)
+    assert_one_error_line(_simulate(minimal_path, *args), *words)
 
 
 # library calls (notebooks and apps) refuse the same values as the CLI
@@ -221,7 +208,7 @@ BUDGET_ROWS = [
 )
 def test_engine_budget_stops_a_run_away(minimal_path, args, words):
     result = _simulate(minimal_path, "--days", "1", "--warmup-days", "0", *args)
-    _assert_one_error_line(result, f"{minimal_path}: simulation stopped at t=", *words)
+    assert_one_error_line(result, f"{minimal_path}: simulation stopped at t=", *words)
 
 
 def test_machines_over_all_stations_are_bounded(station):

@@ -163,3 +163,40 @@ def small_pool() -> Any:
     from dtwin.twin import shared_pool
 
     return shared_pool(1, 4)
+
+
+# -- MES event logs: an invented plant (not a shipped file) and its log ----------------------
+
+#: "the real plant" of the calibration tests: two products with different routings,
+#: lognormal, triangular, Weibull and uniform process times, two failing machines at ``mill``
+#: (Weibull time to failure in operating minutes), defects at ``weld`` found at ``inspect``
+INVENTED_PLANT: dict[str, Any] = {
+    "name": "invented plant",
+    "products": [
+        {"name": "bracket", "routing": ["cut", "mill", "inspect"],
+         "arrival": {"dist": "exponential", "mean": 8.0}},
+        {"name": "housing", "routing": ["cut", "weld", "mill", "inspect"],
+         "arrival": {"dist": "exponential", "mean": 10.0}},
+    ],
+    "stations": [
+        {"name": "cut", "process_time": {"dist": "lognormal", "mean": 2.0, "std": 0.6}},
+        {"name": "weld", "defect_rate": 0.03,
+         "process_time": {"dist": "triangular", "low": 1.5, "mode": 2.5, "high": 4.0}},
+        {"name": "mill", "machines": 2,
+         "process_time": {"dist": "weibull", "shape": 2.5, "scale": 5.6},
+         "failure": {"ttf": {"dist": "weibull", "shape": 1.5, "scale": 266.0},
+                     "repair": {"dist": "lognormal", "mean": 20.0, "std": 8.0}}},
+        {"name": "inspect", "kind": "inspection", "detection_rate": 0.9,
+         "process_time": {"dist": "uniform", "low": 0.8, "high": 1.2}},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def plant_log(tmp_path_factory: Any) -> Any:
+    """Two days of the invented plant's MES event log (seed 5) as a CSV file."""
+    from dtwin.sim import mes_log, write_mes_log
+
+    path = tmp_path_factory.mktemp("mes") / "plant.csv"
+    write_mes_log(mes_log(INVENTED_PLANT, days=2.0, seed=5), path)
+    return path

@@ -18,24 +18,11 @@ from dtwin.paths import CLOSED_LOOP_FACTORY
 from dtwin.twin import AgentSettings, EventLog, MachineIds, TwinLoop, open_model, replay, run_twin
 from dtwin.twin.agents import InspectionAgent
 from dtwin.twin.bus import EventBus
+from tests.cli_checks import assert_one_error_line
 from tests.dtwin.twin.conftest import FakeClassifier, write_tiny_onnx
 
 FACTORY = str(CLOSED_LOOP_FACTORY)
 SHORT = ["--days", "0.05", "--warmup-days", "0", "--replications", "1"]
-
-
-def _assert_one_error_line(result, *words):
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, result.output
-    assert not [
-        line
-        for line in result.output.splitlines()
-        if line.strip() and not line.startswith(("error: ", "warning: "))
-    ], result.output
-    for word in words:
-        assert word in errors[0], errors[0]
 
 
 # -- what the rows build in tmp_path --------------------------------------------------------
@@ -146,13 +133,13 @@ CLI_ROWS = [
 def test_cli_refuses_with_one_error_line(tmp_path, args, words):
     args = [a(tmp_path) if callable(a) else a for a in args]
     result = CliRunner().invoke(main, ["twin", *args])
-    _assert_one_error_line(result, *words)
+    assert_one_error_line(result, *words)
 
 
 def test_refused_events_db_is_left_alone(tmp_path):
     path = _existing_file(tmp_path)
     result = CliRunner().invoke(main, ["twin", "run", FACTORY, *SHORT, "--events-db", path])
-    _assert_one_error_line(result, "the file exists")
+    assert_one_error_line(result, "the file exists")
     assert (tmp_path / "events.duckdb").read_bytes() == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.duckdb"]
 
