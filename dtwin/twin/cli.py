@@ -235,18 +235,24 @@ def _print_calibration(report: dict[str, Any]) -> None:
         ci = pt.get("ci95") or [None, None]
         line = (
             f"  {name:<16} {st['machines']} machine(s), {st['kind']:<10} process time "
-            f"{_fmt(pt.get('mean'))} [{_fmt(ci[0])}, {_fmt(ci[1])}] min, {pt.get('chosen', '—')}"
+            f"mean {_fmt(pt.get('mean'))} min (95% CI {_fmt(ci[0])}-{_fmt(ci[1])}), "
+            f"{pt.get('chosen', '—')}"
         )
         fail = st.get("failure")
         if fail:
-            line += f", MTBF {_fmt(fail['mtbf_min'])} MTTR {_fmt(fail.get('mttr_min'))} min"
+            line += (
+                f", MTBF {_fmt(fail['mtbf_min'])} min of operation, MTTR "
+                f"{_fmt(fail.get('mttr_min'))} min"
+            )
         if st["scrap"]["scrapped"]:
-            line += f", scrap {_fmt(st['scrap']['rate'], 3)}"
+            line += f", scrap {st['scrap']['rate']:.1%} of parts finished there"
         click.echo(line)
     for name, prod in report["products"].items():
         routing = " -> ".join(prod["routing"] or [])
+        share = prod.get("routing_share")
+        shown = "—" if share is None else f"{share:.1%}"
         click.echo(
-            f"  product {name}: {routing} ({_fmt(prod.get('routing_share'), 3)} of parts), "
+            f"  product {name}: {routing} ({shown} of its parts took it), "
             f"arrival mean {_fmt(prod.get('arrival_mean_min'))} min"
         )
     for line in report["warnings"]:
