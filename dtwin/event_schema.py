@@ -86,6 +86,14 @@ def default_machine_id(station: str, slot: int) -> str:
     return f"{station}-{slot + 1}"
 
 
+def station_machine_ids(station: str, machines: int, listed: Any = None) -> list[str]:
+    """The ids of a station's machines: its own ``machine_ids`` when it lists them, else
+    ``<station>-1`` .. ``<station>-<machines>``."""
+    if listed:
+        return [str(m) for m in listed]
+    return [default_machine_id(station, k) for k in range(int(machines))]
+
+
 def mes_log_frame(rows: dict[str, list[Any]] | None = None) -> Any:
     """Columns of the MES event log (lists in schema order) as a typed DataFrame."""
     import pandas as pd

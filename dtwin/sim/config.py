@@ -19,6 +19,7 @@ from pydantic import model_validator as _model_validator
 
 from dtwin.config import apply_overrides, format_validation_error, load_mapping
 from dtwin.errors import ConfigError
+from dtwin.event_schema import station_machine_ids
 from dtwin.sim.distributions import DIST_NAMES, MAX_TIME, Distribution
 
 MAX_MACHINES = 1000  # per station
@@ -145,6 +146,20 @@ class Station(_Model):
     position: Position | None = None
     line: str | None = None
     dispatch: Literal["fifo", "priority", "sequence"] = "fifo"
+    machine_ids: list[str] | None = None
+
+    @field_validator("machine_ids")
+    @classmethod
+    def _ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        blank = [i for i, m in enumerate(value) if not m.strip()]
+        if blank:
+            raise ValueError(f"machine ids must not be blank (positions {blank})")
+        twice = sorted({m for m in value if value.count(m) > 1})
+        if twice:
+            raise ValueError(f"machine ids must be unique; used twice: {', '.join(twice)}")
+        return value
 
 
 class Product(_Model):
@@ -324,6 +339,7 @@ def _reference_problems(cfg: FactoryConfig) -> list[str]:
                 f"products.{prod.name}.arrival: missing; give an inter-arrival distribution "
                 f"({', '.join(DIST_NAMES)}) or release the product through 'jobs'"
             )
+    out.extend(_machine_id_problems(cfg))
     out.extend(_size_problems(cfg))
     for i, job in enumerate(cfg.jobs):
         if job.product not in products:
@@ -358,6 +374,26 @@ def _reference_problems(cfg: FactoryConfig) -> list[str]:
                 out.append(f"conveyors[{i}]: unknown station {end!r}; choices: {choices}")
     if not out:
         out.extend(_deadlock_problems(cfg))
+    return out
+
+
+def _machine_id_problems(cfg: FactoryConfig) -> list[str]:
+    """A station's ``machine_ids`` must name each of its machines, and ids are unique."""
+    out: list[str] = []
+    owner: dict[str, str] = {}
+    for st in cfg.stations:
+        if st.machine_ids is not None and len(st.machine_ids) != st.machines:
+            out.append(
+                f"stations.{st.name}.machine_ids: {len(st.machine_ids)} ids for "
+                f"{st.machines} machines; give one id per machine"
+            )
+        for m in station_machine_ids(st.name, st.machines, st.machine_ids):
+            if m in owner and owner[m] != st.name:
+                out.append(
+                    f"stations.{st.name}.machine_ids: {m!r} is a machine of station "
+                    f"{owner[m]!r} too; machine ids are unique across the factory"
+                )
+            owner.setdefault(m, st.name)
     return out
 
 

@@ -9,7 +9,7 @@ by its product too, which the engine tells through its release facts
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from dtwin.event_schema import (
     SimEventRecord,
     default_machine_id,
     mes_log_frame,
+    station_machine_ids,
 )
 from dtwin.sim.commands import ReleaseFact
 from dtwin.sim.config import FactoryConfig, check_run, to_factory
@@ -55,15 +56,26 @@ def mes_log(
 
     sim.subscribe_releases(remember)
     sim.run_until(warmup + days * MINUTES_PER_DAY)
-    return mes_frame(sim.log or [], products)
+    ids = {
+        st.name: station_machine_ids(st.name, st.machines, st.machine_ids)
+        for st in sim.config.stations
+    }
+    return mes_frame(sim.log or [], products, ids)
 
 
-def mes_frame(records: Iterable[SimEventRecord], products: Mapping[int, str]) -> pd.DataFrame:
+def mes_frame(
+    records: Iterable[SimEventRecord],
+    products: Mapping[int, str],
+    ids: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
     """Engine records ``(time, entity, station, slot, event)`` as a typed MES event log.
 
-    ``products`` maps a part id to its product (from the release facts). Records that are no
-    MES event (``state:...`` changes of a ``states=True`` observer) are left out.
+    ``products`` maps a part id to its product (from the release facts); ``ids`` maps a
+    station to its machine ids (the stations' ``machine_ids``; missing: ``<station>-<k>``).
+    Records that are no MES event (``state:...`` changes of a ``states=True`` observer) are
+    left out.
     """
+    ids = ids or {}
     known = set(MES_EVENTS)
     columns: dict[str, list[Any]] = {
         "time_min": [],
@@ -82,8 +94,20 @@ def mes_frame(records: Iterable[SimEventRecord], products: Mapping[int, str]) ->
         columns["part"].append(str(entity) if part else None)
         columns["product"].append(products.get(entity) if part else None)
         columns["station"].append(station)
-        columns["machine"].append(default_machine_id(station, slot) if slot >= 0 else None)
+        named = ids.get(station)
+        machine = (
+            (named[slot] if named else default_machine_id(station, slot)) if slot >= 0 else None
+        )
+        columns["machine"].append(machine)
     return mes_log_frame(columns)
+
+
+def _machine(ids: Mapping[str, Sequence[str]], station: str, slot: int) -> str | None:
+    """The id of machine ``slot`` of ``station`` (None for a release)."""
+    if slot < 0:
+        return None
+    named = ids.get(station)
+    return named[slot] if named else default_machine_id(station, slot)
 
 
 def check_mes_path(path: str | Path, what: str = "events_out") -> Path:

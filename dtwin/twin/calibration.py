@@ -104,6 +104,7 @@ def _plain_factory(found: Discovery, name: str) -> dict[str, Any]:
             {
                 "name": st,
                 "machines": max(info["machines"], 1),
+                **_own_ids(st, info),
                 **_station_fields(info, quality.get(st, {})),
             }
         )
@@ -176,15 +177,15 @@ def _on_skeleton(found: Discovery, skeleton: Any) -> tuple[dict[str, Any], list[
     return data, fitted, kept
 
 
+def _own_ids(station: str, info: dict[str, Any]) -> dict[str, Any]:
+    """``{"machine_ids": [...]}`` when the log names the machines other than ``<station>-<k>``."""
+    ids = list(info["machine_ids"])
+    default = [default_machine_id(station, k) for k in range(info["machines"])]
+    return {} if not ids or ids == default else {"machine_ids": ids}
+
+
 def _warnings(found: Discovery, skeleton: Any) -> list[str]:
-    out = []
-    for st, info in found.stations.items():
-        default = [default_machine_id(st, k) for k in range(info["machines"])]
-        if info["machine_ids"] != default:
-            out.append(
-                f"station {st!r}: machine ids {', '.join(info['machine_ids'])} are not "
-                f"{st}-1..{st}-{info['machines']}; dtwin.sim names them so"
-            )
+    out: list[str] = []
     if skeleton is not None:
         given = {p.name: list(p.routing) for p in skeleton.products}
         for prod, info in found.products.items():
