@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dtwin.sim import SNAPSHOT_STATES
 
 # Tableau-20-like categorical palette for jobs (distinct on a white background).
@@ -36,8 +38,11 @@ def state_color(state: str) -> str:
     return STATE_COLORS.get(state, UNKNOWN_COLOR)
 
 
-def health_color(health: float) -> str:
-    """Red (0) -> amber (0.5) -> green (1) for a health value in [0, 1]."""
+def health_color(health: float | None) -> str:
+    """Red (0) -> amber (0.5) -> green (1) for a health value in [0, 1]; grey
+    (``UNKNOWN_COLOR``) when the health is not known (None or NaN)."""
+    if health is None or math.isnan(health):
+        return UNKNOWN_COLOR
     h = min(max(float(health), 0.0), 1.0)
     if h < 0.5:
         r, g = 215, int(40 + (190 - 40) * h / 0.5)

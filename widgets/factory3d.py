@@ -316,8 +316,8 @@ class FactoryView3D(w.VBox):
         """Height of the queue stack of ``station`` in scene units."""
         return float(self.queue_heights[self.queue_stations.index(station)])
 
-    def machine_color(self, state: str, health: float) -> str:
-        """Colour of a machine in the current colour mode."""
+    def machine_color(self, state: str, health: float | None) -> str:
+        """Colour of a machine in the current colour mode (grey for an unknown health)."""
         if self.color_toggle.value == "health":
             return health_color(health)
         return state_color(state)

@@ -89,12 +89,6 @@ class TwinFloor(FactoryView3D):
             control.layout.display = "none"
         self.add_class("dtwin-twin-floor")
 
-    def machine_color(self, state: str, health: float | None) -> str:
-        """Status colour, or the estimate's colour (grey while the twin has none)."""
-        if self.color_toggle.value == "health" and health is None:
-            return UNKNOWN_COLOR
-        return super().machine_color(state, health)  # type: ignore[arg-type]
-
     def set_color_legend(self) -> None:
         """Legend of the current colour mode, saying that colours show the twin's belief."""
         if self.color_toggle.value == "health":

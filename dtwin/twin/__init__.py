@@ -21,7 +21,8 @@ The plant and its camera
     PlantAdapter, ImagePool, Camera, Photo, shared_pool, pool_cache_dir
 Agents
     InspectionAgent, HealthAgent, MaintenanceAgent, PlanningAgent, AlertAgent, HealthBelow,
-    ScrapShareOver, default_rules, error_rates, wear_models, health_thresholds
+    ScrapShareOver, default_rules, error_rates, wear_models, health_thresholds, WearModel,
+    flagged_share, health_from_flagged
 From an MES event log
     read_mes_log, discover, Discovery, calibrate, Calibration, write_factory, fit_distribution
 The loop
@@ -94,6 +95,9 @@ _EXPORTS = {
     "default_rules": "dtwin.twin.agents",
     "error_rates": "dtwin.twin.agents",
     "wear_models": "dtwin.twin.agents",
+    "WearModel": "dtwin.twin.agents",
+    "flagged_share": "dtwin.twin.agents",
+    "health_from_flagged": "dtwin.twin.agents",
     "health_thresholds": "dtwin.twin.agents",
     "TwinLoop": "dtwin.twin.loop",
     "AgentSettings": "dtwin.twin.loop",

@@ -36,6 +36,7 @@ from dtwin.twin.agents import (
     PlanningAgent,
     default_rules,
     error_rates,
+    flagged,
     health_thresholds,
     wear_models,
 )
@@ -204,7 +205,7 @@ class TwinLoop:
         machine = self.ids.id_of(fact.station, fact.machine)
         verdict = self.inspection.inspect(fact.time, fact.part, machine, photo)  # type: ignore[union-attr]
         self.counters.photographed += 1
-        self.counters.correct += (verdict.model_class != "good") == photo.truly_defective
+        self.counters.correct += flagged(verdict) == photo.truly_defective
 
     def _count_service(self, event: ev.MaintenanceStarted) -> None:
         if event.time >= self.counters.measured_from:

@@ -14,7 +14,6 @@ replication order; the part files are removed.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -100,17 +99,18 @@ def run_twin(
     if db is not None:
         _check_db(db)
     opts = asdict(settings or AgentSettings())
+    parts = [_part_file(db, r) if db else None for r in range(replications)]
+    for part in parts:
+        if part is not None:
+            part.unlink(missing_ok=True)  # left by a run that was stopped
     tasks = [
-        (cfg, loop, days, warmup_days, seed, r, model, str(_part_file(db, r)) if db else None, opts)
-        for r in range(replications)
+        (cfg, loop, days, warmup_days, seed, r, model, str(part) if part else None, opts)
+        for r, part in enumerate(parts)
     ]
-    for part in (Path(t[7]) for t in tasks if t[7]):
-        if part.exists():
-            os.remove(part)
     desc = "replications" if progress else None
     results = map_tasks(_task, tasks, backend, workers, scheduler, desc=desc)
     if db is not None:
-        _merge(db, [Path(t[7]) for t in tasks])
+        _merge(db, [p for p in parts if p is not None])
     return _report(results, loop, days, warmup_days, seed)
 
 

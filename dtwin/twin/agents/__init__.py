@@ -9,7 +9,13 @@ rescheduled on breakdowns and maintenance) and AlertAgent (rules that raise aler
 from __future__ import annotations
 
 from dtwin.twin.agents.alerts import AlertAgent, HealthBelow, ScrapShareOver, default_rules
-from dtwin.twin.agents.health import HealthAgent, WearModel, wear_models
+from dtwin.twin.agents.health import (
+    HealthAgent,
+    WearModel,
+    flagged_share,
+    health_from_flagged,
+    wear_models,
+)
 from dtwin.twin.agents.inspection import InspectionAgent, check_model, error_rates, flagged
 from dtwin.twin.agents.maintenance import Decision, MaintenanceAgent, health_thresholds
 from dtwin.twin.agents.planning import Plan, PlanningAgent
@@ -29,6 +35,8 @@ __all__ = [
     "default_rules",
     "error_rates",
     "flagged",
+    "flagged_share",
+    "health_from_flagged",
     "health_thresholds",
     "wear_models",
 ]

@@ -66,6 +66,37 @@ class Estimate:
         return math.sqrt(self.a * self.b / (n * n * (n + 1.0)))
 
 
+def flagged_share(
+    health: float,
+    wm: WearModel,
+    survival: float = 1.0,
+    false_alarm: float = 0.0,
+    detection: float = 1.0,
+) -> float:
+    """The share of a machine's parts the camera's model flags at true ``health``.
+
+    ``survival``: prod(1 - base rate) of the other machines on the parts' path; ``false_alarm``
+    and ``detection``: the model's error rates (:func:`~dtwin.twin.agents.inspection.error_rates`).
+    """
+    p = min(1.0, wm.defect_rate + wm.defect_factor * (1.0 - health))
+    truly = 1.0 - (1.0 - p) * survival
+    return false_alarm + (detection - false_alarm) * truly
+
+
+def health_from_flagged(
+    flagged: float,
+    wm: WearModel,
+    survival: float = 1.0,
+    false_alarm: float = 0.0,
+    detection: float = 1.0,
+) -> float:
+    """The health (in [0, 1]) that a flagged share ``flagged`` means: the inverse of
+    :func:`flagged_share`, as the health agent reads its estimate."""
+    share = min(1.0, max(0.0, (flagged - false_alarm) / (detection - false_alarm)))
+    p = 1.0 - (1.0 - share) / survival
+    return min(1.0, max(0.0, 1.0 - (p - wm.defect_rate) / wm.defect_factor))
+
+
 def wear_models(config: Any) -> dict[str, WearModel]:
     """Station -> its wear model, for every station of ``config`` (no wear: factor 0)."""
     out = {}
@@ -105,11 +136,8 @@ class HealthAgent:
         self.keep = 1.0 - 1.0 / max(1.0, float(window))
         self.prior_parts = float(prior_parts)
         self.min_change = float(min_change)
-        self.tracked = {
-            m: models[ids.station_of(m)]
-            for m in ids.ids
-            if models[ids.station_of(m)].defect_factor > 0
-        }
+        by_machine = {m: models[ids.station_of(m)] for m in ids.ids}
+        self.tracked = {m: wm for m, wm in by_machine.items() if wm.defect_factor > 0}
         self.estimates = {m: self._prior(m, 1.0) for m in self.tracked}
         self._credited: dict[int, int] = {}  # part -> history entries already counted
         bus.subscribe(self.on_inspected, ev.PartInspected, name=NAME)
@@ -118,10 +146,8 @@ class HealthAgent:
 
     def _prior(self, machine: str, health: float, survival: float = 1.0) -> Estimate:
         wm = self.tracked[machine]
-        p = min(1.0, wm.defect_rate + wm.defect_factor * (1.0 - health))
-        truly = 1.0 - (1.0 - p) * survival
-        flagged_share = self.false_alarm + (self.detection - self.false_alarm) * truly
-        q = min(0.999, max(0.001, flagged_share))
+        flagged = flagged_share(health, wm, survival, self.false_alarm, self.detection)
+        q = min(0.999, max(0.001, flagged))
         n = self.prior_parts
         est = Estimate(q * n, (1.0 - q) * n, survival)
         est.health = health
@@ -154,9 +180,7 @@ class HealthAgent:
     def _update(self, machine: str, est: Estimate, time: float, force: bool = False) -> None:
         wm = self.tracked[machine]
         spread = self.detection - self.false_alarm
-        q = min(1.0, max(0.0, (est.rate - self.false_alarm) / spread))
-        p = 1.0 - (1.0 - q) / est.survival
-        health = min(1.0, max(0.0, 1.0 - (p - wm.defect_rate) / wm.defect_factor))
+        health = health_from_flagged(est.rate, wm, est.survival, self.false_alarm, self.detection)
         std = est.rate_std / spread / est.survival / wm.defect_factor
         std = min(std, 0.5)
         moved = abs(health - est.health) >= self.min_change or abs(std - est.std) >= self.min_change
