@@ -19,6 +19,8 @@ Runs and results
     write_events
 The MES event log (``dtwin simulate --events-out``; format in ``data/README.md``)
     mes_log, mes_frame, write_mes_log, check_mes_path
+A warm start from a plant's state (the twin's synchronised state; times of the plant's log)
+    PlantState, MachineAt, OpenPart, check_state, simulation_from, WarmStart, remaining_time
 Scenarios and analysis
     run_scenarios, summarize_scenarios, default_scenarios, machine_scenarios,
     scenario_factory, parse_overrides, bottleneck, active_shares, station_loads,
@@ -65,6 +67,13 @@ _EXPORTS = {
     "mes_frame": "dtwin.sim.meslog",
     "write_mes_log": "dtwin.sim.meslog",
     "check_mes_path": "dtwin.sim.meslog",
+    "PlantState": "dtwin.sim.plantstate",
+    "MachineAt": "dtwin.sim.plantstate",
+    "OpenPart": "dtwin.sim.plantstate",
+    "check_state": "dtwin.sim.plantstate",
+    "simulation_from": "dtwin.sim.warmstart",
+    "WarmStart": "dtwin.sim.warmstart",
+    "remaining_time": "dtwin.sim.residual",
     "Replications": "dtwin.sim.runner",
     "SimResult": "dtwin.sim.results",
     "Snapshot": "dtwin.sim.results",

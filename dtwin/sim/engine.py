@@ -87,6 +87,9 @@ class Simulation:
         ``health_threshold`` policies do not act by themselves, so that a controller (the
         twin) owns condition-based maintenance through :meth:`request_maintenance`;
         ``periodic`` policies still act.
+    start_time : the clock's first reading in minutes (0: a plant that starts empty; a warm
+        start from a plant's state, :func:`dtwin.sim.warmstart.simulation_from`, starts at
+        the state's time so that every time is a time of the plant's log).
     """
 
     def __init__(
@@ -97,12 +100,13 @@ class Simulation:
         log_events: bool = True,
         replication: int = 0,
         maintenance: str = "config",
+        start_time: float = 0.0,
     ) -> None:
         self.config = cfg = to_factory(config)
         self.maintenance = check_mode(maintenance)
         self.seed = seed
         self.replication = replication
-        self.env = env = simpy.Environment()
+        self.env = env = simpy.Environment(initial_time=start_time)
         self._observers: list[Observer] = []
         self._state_observers: list[Observer] = []
         self._emit: Observer | None = None  # every observer of events, as one callable
@@ -110,12 +114,12 @@ class Simulation:
         self._releasers: list[Callable[[ReleaseFact], None]] = []
         self.requests: list[MaintenanceRequest] = []  # every accepted maintenance command
         self.log: list[EventRecord] | None = [] if log_events else None
-        self.t0 = 0.0
+        self.t0 = float(start_time)
         self.wip = 0
         self.max_wip = cfg.limits.max_wip
         self.events = 0  # SimPy events processed so far (warm-up included)
         self.wip_area = 0.0
-        self.wip_last = 0.0
+        self.wip_last = float(start_time)
         self.released = 0
         self.lead_times: list[float] = []
         self.sojourns: list[float] = []

@@ -23,8 +23,13 @@ Agents
     InspectionAgent, HealthAgent, MaintenanceAgent, PlanningAgent, AlertAgent, HealthBelow,
     ScrapShareOver, default_rules, error_rates, wear_models, health_thresholds, WearModel,
     flagged_share, health_from_flagged
+Alerts on forecasts
+    OutputBelowTarget, DueDateAtRisk, DriftOver, forecast_alerts
 From an MES event log
     read_mes_log, discover, Discovery, calibrate, Calibration, write_factory, fit_distribution
+Synchronisation, forecasts and validation (``dtwin twin forecast`` / ``validate``)
+    state_at, lead_times, forecast_from_log, forecast_state, naive_exits, validate_twin,
+    window_metrics, twin_log
 The loop
     TwinLoop, AgentSettings, LOOPS, twin_summary, open_model, run_twin, KPI_NAMES, run_kpis,
     summarize_kpis
@@ -85,6 +90,14 @@ _EXPORTS = {
     "Calibration": "dtwin.twin.calibration",
     "write_factory": "dtwin.twin.calibration",
     "fit_distribution": "dtwin.twin.fitting",
+    "state_at": "dtwin.twin.sync",
+    "lead_times": "dtwin.twin.sync",
+    "forecast_from_log": "dtwin.twin.forecast",
+    "forecast_state": "dtwin.twin.forecast",
+    "naive_exits": "dtwin.twin.forecast",
+    "validate_twin": "dtwin.twin.validate",
+    "window_metrics": "dtwin.twin.validate",
+    "twin_log": "dtwin.twin.validate",
     "InspectionAgent": "dtwin.twin.agents",
     "HealthAgent": "dtwin.twin.agents",
     "MaintenanceAgent": "dtwin.twin.agents",
@@ -92,6 +105,10 @@ _EXPORTS = {
     "AlertAgent": "dtwin.twin.agents",
     "HealthBelow": "dtwin.twin.agents",
     "ScrapShareOver": "dtwin.twin.agents",
+    "OutputBelowTarget": "dtwin.twin.agents",
+    "DueDateAtRisk": "dtwin.twin.agents",
+    "DriftOver": "dtwin.twin.agents",
+    "forecast_alerts": "dtwin.twin.agents",
     "default_rules": "dtwin.twin.agents",
     "error_rates": "dtwin.twin.agents",
     "wear_models": "dtwin.twin.agents",

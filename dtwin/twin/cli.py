@@ -1,5 +1,7 @@
-"""``dtwin twin``: run the twin's loop on a factory (``run``), rebuild a state (``replay``) and
-calibrate a factory from a plant's MES event log (``calibrate``).
+"""``dtwin twin``: run the twin's loop on a factory (``run``), rebuild a state (``replay``),
+calibrate a factory from a plant's MES event log (``calibrate``), forecast from the state
+synchronised with that log (``forecast``) and validate the twin on a held-out window of it
+(``validate``, exit 1 when it fails).
 
 Bad input gets the same one ``error:`` line as ``dtwin simulate`` (exit 2). The JSON never
 holds NaN or infinity: a figure without a value is ``null``.
@@ -12,18 +14,27 @@ from typing import Any
 
 import click
 
-from dtwin.cli_params import FiniteFloat
+from dtwin.cli_params import FiniteFloat, seed_option
 from dtwin.config import parse_override
 from dtwin.errors import DataError, DtwinError
 from dtwin.sim.cli import run_options
 from dtwin.sim.config import MAX_REPLICATIONS
+
+MAX_HOURS = 24.0 * 366  # the longest forecast (dtwin.twin.forecast.MAX_HOURS)
 
 BACKENDS = ("serial", "processes", "dask")
 
 
 @click.group("twin")
 def twin() -> None:
-    """The digital twin: the closed loop camera -> health -> maintenance -> plan."""
+    """The digital twin: the closed loop camera -> health -> maintenance -> plan, and a twin
+    of a plant from its MES event log.
+
+    \b
+    dtwin twin calibrate LOG --until T --out CALIBRATED.yaml      fit a factory to the log
+    dtwin twin forecast CALIBRATED.yaml --log LOG --at T --hours H --replications R --json
+    dtwin twin validate CALIBRATED.yaml --log LOG --from T0 --to T1 --json   (exit 1: fail)
+    """
 
 
 @twin.command("run")
@@ -258,3 +269,240 @@ def _print_calibration(report: dict[str, Any]) -> None:
     for line in report["warnings"]:
         click.echo(f"warning: {line}", err=True)
     click.echo(f"  calibrated factory: {report['out']}")
+
+
+# -- forecasts and validation from the synchronised state ---------------------------------
+
+LOG_OPTION = click.option(
+    "--log",
+    type=click.Path(dir_okay=False),
+    required=True,
+    metavar="LOG",
+    help="The plant's MES event log (.csv or .parquet; data/README.md).",
+)
+
+
+def _factory_and_log(config: str, log: str) -> tuple[Any, Any]:
+    from dtwin.sim.config import load_factory
+    from dtwin.twin.meslog import read_mes_log
+
+    return load_factory(config), read_mes_log(log)
+
+
+def _named(exc: DtwinError, config: str, log: str) -> DtwinError:
+    """``exc`` with the files it is about in front (unless it names an option or a file)."""
+    text = str(exc)
+    if text.startswith("--") or config in text or log in text:
+        return exc
+    return type(exc)(f"{log} with {config}: {text}")
+
+
+@twin.command("forecast")
+@click.argument("config", type=click.Path(dir_okay=False), metavar="FACTORY.yaml")
+@LOG_OPTION
+@click.option(
+    "--at",
+    type=FiniteFloat(min=0),
+    required=True,
+    metavar="T",
+    help="Sync with the log's events up to T (minutes) and forecast from there.",
+)
+@click.option(
+    "--hours",
+    type=FiniteFloat(min=0, min_open=True, max=MAX_HOURS),
+    default=24.0,
+    show_default=True,
+    help="Forecast horizon in hours.",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(1, MAX_REPLICATIONS),
+    default=20,
+    show_default=True,
+)
+@seed_option()
+@click.option(
+    "--target-output",
+    type=FiniteFloat(min=0),
+    default=None,
+    metavar="N",
+    help="Alert when fewer than N good parts are forecast in the horizon.",
+)
+@click.option(
+    "--due",
+    "due_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="DUE.csv",
+    help="Due times (columns part, due_min: minutes of the log); alert on parts at risk.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def forecast(
+    config: str,
+    log: str,
+    at: float,
+    hours: float,
+    replications: int,
+    seed: int,
+    target_output: float | None,
+    due_file: str | None,
+    as_json: bool,
+) -> None:
+    """Forecast the output of the next --hours and the exit time of every part in the plant.
+
+    The twin replays the MES event --log up to --at (which machines are down, which part
+    sits where with how much work done, what is left of its route) and runs the factory
+    FACTORY.yaml (e.g. the one `dtwin twin calibrate` wrote) from that state --replications
+    times. JSON: `throughput` {mean, lo, hi} (good parts leaving in (T, T + hours], a 90%
+    prediction interval over replications) and `open_parts` [{part, exit_time_min,
+    exit_time_lo, exit_time_hi, naive_exit_time_min, ...}]; times are minutes of the log.
+    `alerts` lists what --target-output and --due raise (output below target, parts late
+    or at risk), graded by the prediction intervals.
+    """
+    from dtwin.twin.agents.forecast_alerts import forecast_alerts
+    from dtwin.twin.forecast import forecast_from_log
+
+    rules = _forecast_rules(target_output, due_file)
+    cfg, frame = _factory_and_log(config, log)
+    try:
+        report = forecast_from_log(cfg, frame, at, hours, replications, seed)
+    except DtwinError as exc:
+        raise _named(exc, config, log) from exc
+    alerts = [a.to_payload() for a in forecast_alerts(report, rules)]
+    report = {"factory": config, "log": log, **report, "alerts": alerts}
+    if as_json:
+        click.echo(json.dumps(report, allow_nan=False))
+        return
+    _print_forecast(report)
+
+
+def _forecast_rules(target_output: float | None, due_file: str | None) -> list[Any]:
+    from dtwin.twin.agents.forecast_alerts import DueDateAtRisk, OutputBelowTarget
+
+    rules: list[Any] = []
+    if target_output is not None:
+        rules.append(OutputBelowTarget(target_output))
+    if due_file is not None:
+        rules.append(DueDateAtRisk(_due_times(due_file)))
+    return rules
+
+
+def _due_times(path: str) -> dict[str, float]:
+    """``part -> due_min`` from a CSV with columns ``part`` and ``due_min``."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, dtype={"part": str})
+    except FileNotFoundError as exc:
+        raise DataError(f"--due: {path}: no such file") from exc
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"--due: {path}: not a CSV table ({exc})") from exc
+    missing = [c for c in ("part", "due_min") if c not in table.columns]
+    if missing:
+        raise DataError(f"--due: {path}: missing column(s) {', '.join(missing)}")
+    due = pd.to_numeric(table["due_min"], errors="coerce")
+    bad = table.index[~np.isfinite(due.to_numpy(dtype=float)) | (due < 0)].tolist()
+    if bad:
+        row = bad[0]
+        raise DataError(
+            f"--due: {path}: row {row + 2}: due_min {table['due_min'][row]!r} is not a time "
+            "in minutes >= 0"
+        )
+    return dict(zip(table["part"].astype(str), due.astype(float), strict=True))
+
+
+def _print_forecast(report: dict[str, Any]) -> None:
+    state = report["state"]
+    down = ", ".join(state["machines_down"]) or "none"
+    click.echo(
+        f"{report['log']}: at t={report['at']:g} min, {state['open_parts']} part(s) in the "
+        f"plant, machines down: {down}; {report['replications']} replication(s), seed "
+        f"{report['seed']}"
+    )
+    th = report["throughput"]
+    click.echo(
+        f"  good parts out in the next {report['hours']:g} h: {_fmt(th['mean'])} "
+        f"(90% interval {_fmt(th['lo'])}-{_fmt(th['hi'])})"
+    )
+    click.echo(f"  {'part':<12} {'product':<12} {'at':<12} exit (min)   90% interval       naive")
+    for p in report["open_parts"]:
+        where = p["machine"] or f"{p['station']} queue"
+        click.echo(
+            f"  {p['part']:<12} {p['product']:<12} {where:<12} {_fmt(p['exit_time_min'], 7):>10}"
+            f"   {_fmt(p['exit_time_lo'], 7)}-{_fmt(p['exit_time_hi'], 7):<10}"
+            f" {_fmt(p['naive_exit_time_min'], 7):>10}"
+        )
+    for alert in report["alerts"]:
+        click.echo(f"alert ({alert['severity']}): {alert['message']}")
+
+
+@twin.command("validate")
+@click.argument("config", type=click.Path(dir_okay=False), metavar="FACTORY.yaml")
+@LOG_OPTION
+@click.option("--from", "t0", type=FiniteFloat(min=0), required=True, metavar="T0",
+              help="Sync at T0 (minutes).")  # fmt: skip
+@click.option("--to", "t1", type=FiniteFloat(min=0), required=True, metavar="T1",
+              help="Compare over (T0, T1] (minutes).")  # fmt: skip
+@click.option(
+    "--replications",
+    type=click.IntRange(1, MAX_REPLICATIONS),
+    default=10,
+    show_default=True,
+)
+@seed_option()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    config: str,
+    log: str,
+    t0: float,
+    t1: float,
+    replications: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Run the twin over the held-out window (T0, T1] of the --log and compare it with the log.
+
+    Throughput, mean lead time, utilisation per station and each station's event sequence
+    (times between starts, a KS test), with the twin's 90% interval, the relative error, the
+    threshold and a verdict. Exit code 1 when the verdict fails.
+    """
+    from dtwin.twin.validate import validate_twin
+
+    cfg, frame = _factory_and_log(config, log)
+    try:
+        report = validate_twin(cfg, frame, t0, t1, replications, seed)
+    except DtwinError as exc:
+        raise _named(exc, config, log) from exc
+    report = {"factory": config, "log": log, **report}
+    if as_json:
+        click.echo(json.dumps(report, allow_nan=False))
+    else:
+        _print_validation(report)
+    if not report["passed"]:
+        ctx.exit(1)
+
+
+def _print_validation(report: dict[str, Any]) -> None:
+    click.echo(
+        f"{report['log']}: twin {report['factory']} over ({report['from']:g}, "
+        f"{report['to']:g}] min, {report['replications']} replication(s)"
+    )
+    for m in report["metrics"]:
+        name = m["metric"] + (f" {m['station']}" if m["station"] else "")
+        verdict = {"fail": "FAIL", "no data": "—"}.get(m["status"], m["status"])
+        if m["metric"] == "sequence":
+            click.echo(
+                f"  {name:<22} KS {_fmt(m['statistic'], 3)}, p {_fmt(m['p_value'], 3)} "
+                f"(>= {m['threshold']:g})  {verdict}"
+            )
+            continue
+        q = m["twin"]
+        rel = "—" if m["rel_error"] is None else f"{m['rel_error']:+.1%}"
+        click.echo(
+            f"  {name:<22} log {_fmt(m['log'])}, twin {_fmt(q['mean'])} "
+            f"({_fmt(q['lo'])}-{_fmt(q['hi'])}), error {rel} (<= {m['threshold']:.0%})  {verdict}"
+        )
+    click.echo(f"  verdict: {report['verdict']}")

@@ -3,12 +3,19 @@
 InspectionAgent (the defect model's verdict on each photographed part), HealthAgent (a health
 estimate per machine from those verdicts), MaintenanceAgent (maintenance when the estimate
 crosses the station's threshold), PlanningAgent (a plan of the parts in the factory,
-rescheduled on breakdowns and maintenance) and AlertAgent (rules that raise alerts).
+rescheduled on breakdowns and maintenance) and AlertAgent (rules that raise alerts, on events
+and on forecasts).
 """
 
 from __future__ import annotations
 
 from dtwin.twin.agents.alerts import AlertAgent, HealthBelow, ScrapShareOver, default_rules
+from dtwin.twin.agents.forecast_alerts import (
+    DriftOver,
+    DueDateAtRisk,
+    OutputBelowTarget,
+    forecast_alerts,
+)
 from dtwin.twin.agents.health import (
     HealthAgent,
     WearModel,
@@ -23,10 +30,13 @@ from dtwin.twin.agents.planning import Plan, PlanningAgent
 __all__ = [
     "AlertAgent",
     "Decision",
+    "DriftOver",
+    "DueDateAtRisk",
     "HealthAgent",
     "HealthBelow",
     "InspectionAgent",
     "MaintenanceAgent",
+    "OutputBelowTarget",
     "Plan",
     "PlanningAgent",
     "ScrapShareOver",
@@ -35,6 +45,7 @@ __all__ = [
     "default_rules",
     "error_rates",
     "flagged",
+    "forecast_alerts",
     "flagged_share",
     "health_from_flagged",
     "health_thresholds",

@@ -9,6 +9,10 @@ share back under half its limit), so that one worn spell or bad hour is one aler
 - :class:`ScrapShareOver`: the share of parts scrapped among those that left the factory in the
   last ``window_min`` minutes is over ``share`` (judged once ``min_parts`` have left in it).
 
+Forecasts raise alerts too (:meth:`AlertAgent.on_forecast` with the rules of
+:mod:`dtwin.twin.agents.forecast_alerts`: a due date at risk, output below target, a machine
+drifting).
+
 Every alert is published as :class:`~dtwin.twin.events.AlertRaised` (so it is in the event
 log and the state), kept in :attr:`AlertAgent.alerts`, and handed to ``notify(alert)`` when
 given: a user's own notifier (e-mail, a chat hook). A notifier that raises is retried by the
@@ -120,6 +124,19 @@ class AlertAgent:
                         f"is below {rule.level:g}"
                     )
                     self._raise(event.time, rule, msg, event.machine)
+
+    def on_forecast(
+        self, forecast: dict[str, Any], rules: list[Any], time: float | None = None
+    ) -> list[ev.AlertRaised]:
+        """Raise the alerts forecast ``rules`` (:mod:`dtwin.twin.agents.forecast_alerts`) give
+        on ``forecast``: kept, published and handed to the notifier like every other alert."""
+        from dtwin.twin.agents.forecast_alerts import forecast_alerts
+
+        raised = forecast_alerts(forecast, rules, time)
+        for alert in raised:
+            self.alerts.append(alert)
+            self.bus.publish(alert)
+        return raised
 
     def on_maintained(self, event: ev.MaintenanceDone) -> None:
         """A service re-arms the machine's health rules."""
