@@ -6,6 +6,8 @@ random stream set per replication, so the same seed gives the same forecast):
 
 - ``throughput``: good parts leaving in ``(at, at + hours]``, the mean over replications and
   the 90% prediction interval (the empirical 5% and 95% quantiles of the replications);
+- ``throughput_by_day``: the same for each 24 h of the horizon (``day`` 1, 2, ...; the last
+  period ends with the horizon);
 - ``open_parts``: for every part in the plant at ``at``, the time it leaves good
   (``exit_time_min``: the mean over the replications in which it does; ``exit_time_lo`` /
   ``exit_time_hi``: their 5% / 95% quantiles). Each replication runs on past the horizon
@@ -32,6 +34,7 @@ from dtwin.errors import ConfigError
 from dtwin.sim import FactoryConfig, PlantState, simulation_from
 from dtwin.twin.sync import lead_times, state_at
 
+DAY_MIN = 1440.0
 #: the prediction interval's quantiles (a 90% interval)
 LOW_Q, HIGH_Q = 0.05, 0.95
 MAX_HOURS = 24.0 * 366
@@ -67,21 +70,21 @@ def check_forecast(at: float, hours: float, replications: int, frame: pd.DataFra
 
 def _one_run(
     config: FactoryConfig, state: PlantState, hours: float, seed: int, replication: int
-) -> tuple[int, dict[int, tuple[str, float]]]:
-    """Good exits in the horizon, and how and when each open part left (engine ids)."""
+) -> tuple[list[int], dict[int, tuple[str, float]]]:
+    """Good exits in each 24 h of the horizon, and how and when each open part left."""
     sim = simulation_from(config, state, seed, replication, log_events=False)
     end = state.time + hours * 60.0
     bound = end + max(hours, 24.0) * 60.0
     opened = len(state.parts)
     gone: dict[int, tuple[str, float]] = {}
-    good = [0]
+    good = [0] * _days(hours)
 
     def watch(record: tuple[Any, ...]) -> None:
         time, entity, _, _, event = record
         if event not in ("exit", "scrap"):
             return
         if event == "exit" and time <= end:
-            good[0] += 1
+            good[min(int((time - state.time) // DAY_MIN), len(good) - 1)] += 1
         if entity < opened:
             gone[entity] = (event, time)
 
@@ -89,7 +92,22 @@ def _one_run(
     sim.run_until(end)
     while len(gone) < opened and sim.now < bound:
         sim.run_until(min(sim.now + _STEP, bound))
-    return good[0], gone
+    return good, gone
+
+
+def _days(hours: float) -> int:
+    """The 24 h periods of a horizon (the last one may be shorter)."""
+    return max(1, math.ceil(hours * 60.0 / DAY_MIN - 1e-9))
+
+
+def _by_day(at: float, hours: float, per_run: list[list[int]]) -> list[dict[str, Any]]:
+    end = at + hours * 60.0
+    rows = []
+    for k in range(_days(hours)):
+        lo, hi = at + k * DAY_MIN, min(at + (k + 1) * DAY_MIN, end)
+        rows.append({"day": k + 1, "from_min": lo, "to_min": hi, **quantiles(
+            [run[k] for run in per_run])})  # fmt: skip
+    return rows
 
 
 def naive_exits(frame: pd.DataFrame, state: PlantState) -> dict[str, Any]:
@@ -112,12 +130,13 @@ def forecast_state(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Throughput and open parts' exits over ``replications`` runs from ``state``."""
-    counts = []
+    per_run: list[list[int]] = []
     outcomes: list[dict[int, tuple[str, float]]] = []
     for r in range(replications):
-        count, gone = _one_run(config, state, hours, seed, r)
-        counts.append(count)
+        daily, gone = _one_run(config, state, hours, seed, r)
+        per_run.append(daily)
         outcomes.append(gone)
+    counts = [sum(daily) for daily in per_run]
     parts = []
     for k, p in enumerate(state.parts):
         seen = [o.get(k) for o in outcomes]
@@ -141,7 +160,12 @@ def forecast_state(
                 "unfinished_share": (replications - len(exits) - scrapped) / replications,
             }
         )
-    return {"throughput": quantiles(counts), "throughput_runs": counts, "open_parts": parts}
+    return {
+        "throughput": quantiles(counts),
+        "throughput_runs": counts,
+        "throughput_by_day": _by_day(state.time, hours, per_run),
+        "open_parts": parts,
+    }
 
 
 def forecast_from_log(
