@@ -7,13 +7,25 @@ error of gold vs truth <= 0.5%, and a re-ingest that changes no table.
 (CR-only line endings, a cp1252 dash in one row, a batch dated 2099), ingests it and prints the
 rows delivered against the rows loaded, quarantined and rejected: they must add up.
 
-Run: ``python benchmarks/warehouse.py [--days 30 365] [--seed 0] [--damaged-day]``
+``--machines N`` (issue 17) instead simulates a generated factory of N machines (stations of
+5 machines, two products on two lines, process times of 40-60 min so that the simulation is
+not the bottleneck, batches per 4-hour window) for ``--days`` and a quarter of it, with a
+sensor reading per machine every ``--sensor-interval-min`` minutes, and prints the wall time
+of generate and ingest, the peak RSS of each run (its own process), the rows and the seconds
+per million rows at both sizes. Bar: 50 machines, 365 days, 5 min in <= 180 s, < 4 GB.
+
+Run: ``python benchmarks/warehouse.py [--days 30 365] [--seed 0] [--damaged-day]`` or
+``python benchmarks/warehouse.py --machines 50 --days 365 --sensor-interval-min 5``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -145,14 +157,101 @@ def print_damaged_day(seed: int) -> None:
     print(f"{'all':<19} {totals[0]:>9} {totals[1]:>7} {totals[2]:>11} {totals[3]:>8} {ok}")
 
 
+SCALE_BAR_S = 180.0
+SCALE_BAR_GB = 4.0
+
+
+def scale_factory(machines: int, per_station: int = 5) -> dict:
+    """Stations of ``per_station`` machines on two lines, one product each, ~83% loaded."""
+    names = [f"st{i + 1:02d}" for i in range(max(1, machines // per_station))]
+    half = max(1, len(names) // 2)
+    stations = [
+        {
+            "name": name,
+            "machines": per_station,
+            "process_time": {"dist": "uniform", "low": 40, "high": 60},
+            "defect_rate": 0.01,
+            "energy": {"running": 30, "idle": 5, "blocked": 5, "starved": 4, "down": 1},
+        }
+        for name in names
+    ]
+    lines = [names[:half], names[half:] or names[:half]]
+    products = [
+        {"name": name, "routing": line, "arrival": {"dist": "exponential", "mean": 12.0}}
+        for name, line in zip(("alpha", "beta"), lines, strict=True)
+    ]
+    return {"name": f"scale-{machines}", "products": products, "stations": stations}
+
+
+def scale_run(machines: int, days: int, interval: int, seed: int) -> dict[str, float]:
+    """One generate + ingest of the scale factory (run in its own process for its peak RSS)."""
+    import yaml
+
+    from dtwin.twin.plantdata import generate_plant_data
+
+    with tempfile.TemporaryDirectory(prefix=f"dtwin-scale-{days}-") as tmp:
+        factory = Path(tmp) / "factory.yaml"
+        factory.write_text(yaml.safe_dump(scale_factory(machines)))
+        out, db = Path(tmp) / "plant", Path(tmp) / "warehouse.duckdb"
+        t0 = time.perf_counter()
+        generated = generate_plant_data(
+            out, factory, days=days, seed=seed, sensor_interval_min=interval, batch_window_min=240
+        )
+        t1 = time.perf_counter()
+        result = ingest(out, db)
+        t2 = time.perf_counter()
+        return {
+            "days": days,
+            "rows": sum(generated.rows.values()),
+            "sensor_rows": generated.rows["sensor_logs"],
+            "generate_s": t1 - t0,
+            "ingest_s": t2 - t1,
+            "rejected": result.rows_rejected,
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        }
+
+
+def print_scale(machines: int, days: int, interval: int, seed: int) -> None:
+    sizes = sorted({max(1, days // 4), days})
+    print(
+        f"{'days':>5} {'rows':>9} {'gen s':>7} {'ingest s':>9} {'total s':>8} "
+        f"{'s/M rows':>8} {'peak GB':>7}",
+        flush=True,
+    )
+    for size in sizes:
+        command = [sys.executable, __file__, "--scale-run", str(machines), str(size),
+                   str(interval), str(seed)]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        total = r["generate_s"] + r["ingest_s"]
+        verdict = ""
+        if size == days:
+            ok = total <= SCALE_BAR_S and r["peak_rss_gb"] < SCALE_BAR_GB
+            verdict = "ok" if ok else f"OVER (bar {SCALE_BAR_S:g} s, {SCALE_BAR_GB:g} GB)"
+        print(
+            f"{size:>5} {r['rows']:>9} {r['generate_s']:>7.1f} {r['ingest_s']:>9.1f} "
+            f"{total:>8.1f} {total / (r['rows'] / 1e6):>8.1f} {r['peak_rss_gb']:>7.2f} {verdict}",
+            flush=True,
+        )
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--scale-run"]:
+        machines, days, interval, seed = map(int, sys.argv[2:6])
+        print(json.dumps(scale_run(machines, days, interval, seed)))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, nargs="+", default=[30, 365])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--damaged-day", action="store_true", help="the issue-14 accounting")
+    parser.add_argument("--machines", type=int, help="the issue-17 scale run (a factory)")
+    parser.add_argument("--sensor-interval-min", type=int, default=5)
     args = parser.parse_args()
     if args.damaged_day:
         print_damaged_day(args.seed)
+        return
+    if args.machines:
+        print_scale(args.machines, max(args.days), args.sensor_interval_min, args.seed)
         return
     print(
         f"{'days':>5} {'rows':>8} {'gen s':>7} {'ingest s':>9} {'total s':>8} {'bar s':>6} "

@@ -147,6 +147,8 @@ class Station(_Model):
     line: str | None = None
     dispatch: Literal["fifo", "priority", "sequence"] = "fifo"
     machine_ids: list[str] | None = None
+    # master data for the warehouse (ignored by the simulator)
+    firmware: str | None = Field(default=None, min_length=1, max_length=40)
 
     @field_validator("machine_ids")
     @classmethod
@@ -170,6 +172,9 @@ class Product(_Model):
     arrival: Distribution | None = None
     batch_size: int = Field(default=1, ge=1, le=MAX_BATCH)
     process_times: dict[str, Distribution] = Field(default_factory=dict)
+    # master data for the warehouse (ignored by the simulator): display name and spellings
+    label: str | None = Field(default=None, min_length=1)
+    aliases: list[str] | None = None
 
     @field_validator("arrival")
     @classmethod
@@ -224,6 +229,8 @@ class FactoryConfig(_Model):
     shifts: list[Shift] | None = None
     conveyors: list[tuple[str, str]] | None = None
     limits: Limits = Field(default_factory=Limits)
+    # the plant data's sensor interval (minutes; the warehouse checks it divides a day)
+    sensor_interval_min: int | None = Field(default=None, ge=1, le=1440)
 
     @field_validator("shifts")
     @classmethod

@@ -23,6 +23,8 @@ Agents
     InspectionAgent, HealthAgent, MaintenanceAgent, PlanningAgent, AlertAgent, HealthBelow,
     ScrapShareOver, default_rules, error_rates, wear_models, health_thresholds, WearModel,
     flagged_share, health_from_flagged
+A plant's warehouse data by simulating it (``dtwin data generate --factory``)
+    generate_plant_data
 Alerts on forecasts
     OutputBelowTarget, DueDateAtRisk, DriftOver, forecast_alerts
 From an MES event log
@@ -109,6 +111,7 @@ _EXPORTS = {
     "DueDateAtRisk": "dtwin.twin.agents",
     "DriftOver": "dtwin.twin.agents",
     "forecast_alerts": "dtwin.twin.agents",
+    "generate_plant_data": "dtwin.twin.plantdata",
     "default_rules": "dtwin.twin.agents",
     "error_rates": "dtwin.twin.agents",
     "wear_models": "dtwin.twin.agents",

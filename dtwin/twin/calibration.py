@@ -3,8 +3,9 @@
 :func:`calibrate` runs :func:`dtwin.twin.discovery.discover` and writes its findings in
 dtwin's config syntax: each product's routing and an exponential inter-arrival time with the
 mean time between its releases; each station's machines, its fitted process-time distribution
-and, where it failed, ``failure`` with an exponential ``ttf`` of the MTBF (operating time) and
-the fitted repair distribution.
+(with ``process_times`` of a product whose times there clearly differ) and, where it failed,
+``failure`` with an exponential ``ttf`` of the MTBF (operating time) and the fitted repair
+distribution.
 
 **Scrap.** A station where parts were scrapped becomes ``kind: inspection`` with
 ``detection_rate: 1``. The log does not say where a defect arose, so the calibrated plant makes
@@ -16,9 +17,10 @@ in a log and are not modelled.
 (names, order, machine counts and every field not named below), its products' routings and
 batch sizes, shifts, maintenance, conveyors and limits. Fitted from the log:
 ``stations.*.process_time``, ``failure``, ``kind``, ``detection_rate``, ``defect_rate`` and
-``products.*.arrival``; per-product ``process_times`` and ``jobs`` are dropped (per-station
-fits and the fitted release process replace them). A station or product of the log that the
-skeleton lacks, or more machines at a station than it has, is a
+``products.*.arrival`` and ``products.*.process_times`` (a product whose times at a station
+clearly differ from the other products' gets its own fit there; the skeleton's are replaced);
+``jobs`` are dropped (the fitted release process replaces them). A station or product of the
+log that the skeleton lacks, or more machines at a station than it has, is a
 :class:`~dtwin.errors.DataError`. The report lists what was fitted and what was kept.
 """
 
@@ -116,8 +118,21 @@ def _plain_factory(found: Discovery, name: str) -> dict[str, Any]:
                 f"the log to fit; give a skeleton (--factory) that sets it"
             )
         arrival = {"dist": "exponential", "mean": info["arrival_mean_min"]}
-        products.append({"name": prod, "routing": info["routing"], "arrival": arrival})
+        entry = {"name": prod, "routing": info["routing"], "arrival": arrival}
+        own = _product_times(found, prod)
+        if own:
+            entry["process_times"] = own
+        products.append(entry)
     return {"name": name, "time_unit": "minutes", "products": products, "stations": stations}
+
+
+def _product_times(found: Discovery, product: str) -> dict[str, Any]:
+    """``station -> distribution`` where the log gave ``product`` its own process time."""
+    return {
+        st: info["process_time_by_product"][product]["distribution"]
+        for st, info in found.stations.items()
+        if product in info.get("process_time_by_product", {})
+    }
 
 
 def _mismatch(found: Discovery, skeleton: Any) -> list[str]:
@@ -165,8 +180,15 @@ def _on_skeleton(found: Discovery, skeleton: Any) -> tuple[dict[str, Any], list[
     for prod in data["products"]:
         name, info = prod["name"], found.products.get(prod["name"], {})
         kept.append(f"products.{name}.routing")
-        if prod.pop("process_times", None):
-            fitted.append(f"products.{name}.process_times (dropped: fitted per station)")
+        had = prod.pop("process_times", None)
+        own = _product_times(found, name)
+        if own:
+            prod["process_times"] = own
+            fitted += [f"products.{name}.process_times.{st}" for st in own]
+        elif had:
+            fitted.append(
+                f"products.{name}.process_times (removed: the log shows no product-specific time)"
+            )
         if info.get("arrival_mean_min") is not None:
             prod["arrival"] = {"dist": "exponential", "mean": info["arrival_mean_min"]}
             fitted.append(f"products.{name}.arrival")

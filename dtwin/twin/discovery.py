@@ -6,10 +6,12 @@ From the log alone (``dtwin.twin.meslog``; events with ``time_min <= until``):
   there), each product's **routing** (the most common sequence of started stations among its
   parts that left good; its share is reported);
 - the **release process** per product: the mean time between its releases (with a 95% CI);
-- **process times** per station (pooled over products): each operation's ``start`` to its
+- **process times** per station: each operation's ``start`` to its
   ``finish``/``exit``/``scrap`` at the same machine, less the machine's downtime inside it
   (``failure`` -> ``repaired`` and ``maintenance_start`` -> ``maintenance_end``), fitted by
-  :func:`dtwin.twin.fitting.fit_distribution`;
+  :func:`dtwin.twin.fitting.fit_distribution`; pooled over products, except a product whose
+  times there clearly differ (:func:`products_apart`), which gets its own fit
+  (``process_time_by_product``; ``process_times`` of the product in the factory);
 - **failures** per station (pooled over its machines): MTBF in operating time, i.e. the busy
   time (net process time, operations still running at the horizon included) over the number
   of failures, the renewal estimate of the mean time to failure whatever its distribution,
@@ -235,6 +237,44 @@ def operations(log: pd.DataFrame, down: pd.DataFrame, horizon: float) -> pd.Data
 
 # -- what the stations do ------------------------------------------------------------------
 
+#: a product gets its own process time at a station when its operations there differ from
+#: the other products' by the two-sample KS test at this p-value and by this share of the mean
+PRODUCT_SPLIT_P = 1e-3
+PRODUCT_SPLIT_SHIFT = 0.05
+PRODUCT_SPLIT_MIN_OPS = 30
+
+
+def _products_of(log: pd.DataFrame) -> dict[Any, Any]:
+    """part -> product, from the log's part rows (the first product named)."""
+    rows = log[log["part"].notna() & log["product"].notna()]
+    return rows.drop_duplicates("part").set_index("part")["product"].to_dict()
+
+
+def products_apart(closed: pd.DataFrame) -> list[str]:
+    """The products whose net process times at a station differ from the station's own.
+
+    The product with the most operations there is the reference (the station's time). Another
+    product with at least ``PRODUCT_SPLIT_MIN_OPS`` operations gets its own time when its times
+    differ from the reference's by the two-sample KS test (p below ``PRODUCT_SPLIT_P``) *and*
+    its mean by more than ``PRODUCT_SPLIT_SHIFT`` of the reference's: a product-specific time
+    (``process_times`` of the product in the factory), not noise a pooled fit absorbs.
+    """
+    from scipy.stats import ks_2samp
+
+    counts = closed["product"].value_counts()
+    if len(counts) < 2 or counts.iloc[0] < PRODUCT_SPLIT_MIN_OPS:
+        return []
+    ref = closed.loc[closed["product"] == counts.index[0], "net"].to_numpy()
+    apart = []
+    for product, n in counts.iloc[1:].items():
+        if n < PRODUCT_SPLIT_MIN_OPS:
+            continue
+        mine = closed.loc[closed["product"] == product, "net"].to_numpy()
+        shift = abs(mine.mean() - ref.mean()) / max(ref.mean(), 1e-9)
+        if shift > PRODUCT_SPLIT_SHIFT and ks_2samp(mine, ref).pvalue < PRODUCT_SPLIT_P:
+            apart.append(str(product))
+    return sorted(apart)
+
 
 def failures(down: pd.DataFrame, ops: pd.DataFrame, station: str) -> dict[str, Any] | None:
     """MTBF in operating time and MTTR of ``station``'s machines (None without failures)."""
@@ -305,14 +345,23 @@ def discover(log: pd.DataFrame, until: float | None = None) -> Discovery:
     down = downtime(log, horizon)
     ops = operations(log, down, horizon)
     scraps = scrap(log)
+    ops["product"] = ops["part"].map(_products_of(log))
     stations = {}
     for name in station_order(routes, log):
-        net = ops.loc[(ops["station"] == name) & ops["closed"], "net"].to_numpy()
+        closed = ops[(ops["station"] == name) & ops["closed"]]
         info: dict[str, Any] = {
             "machines": len(ids.get(name, [])),
             "machine_ids": ids.get(name, []),
         }
+        own = products_apart(closed)
+        rest = closed.loc[~closed["product"].isin(own), "net"].to_numpy()
+        net = rest if len(rest) else closed["net"].to_numpy()
         info["process_time"] = fit_distribution(net) if len(net) else None
+        if own and len(rest):
+            info["process_time_by_product"] = {
+                p: fit_distribution(closed.loc[closed["product"] == p, "net"].to_numpy())
+                for p in own
+            }
         fail = failures(down, ops, name)
         if fail is not None:
             info["failure"] = fail

@@ -23,10 +23,15 @@ over ``(t0, t1]``:
 - ``sequence`` per station: the station's event sequence as the times between successive
   ``start`` events at it (its service pattern: the arrivals it sees, its speed, its
   stoppages). The log's gaps are compared with the twin's (pooled over replications) by the
-  two-sample Kolmogorov-Smirnov test; it passes when the p-value is at least
-  ``THRESHOLDS["sequence_p"]``. Gaps are not independent draws, so the p-value is a guide
-  (it is sensitive: a tenth too fast a station fails it on a few days of events). The counts
-  of every event type per station are reported beside it, with the twin's interval.
+  two-sample Kolmogorov-Smirnov test. It fails when the difference is both significant and
+  material: the p-value is below ``THRESHOLDS["sequence_p"]`` divided by the number of
+  stations tested (Bonferroni: one family of tests), *and* the KS distance (the largest gap
+  between the two distribution functions) is over ``THRESHOLDS["sequence_d"]``. Gaps are not
+  independent draws and one window is one realisation of the plant's day, so the p-value
+  alone would fail the plant's own model on a day of events (measured: the true factory of
+  the demo plant, p = 0.003 at one of 14 stations, distance 0.12); a twin that is a tenth
+  too slow at a station still fails. The counts of every event type per station are
+  reported beside it, with the twin's interval.
 
 The verdict passes when every metric passes; the thresholds used are in the report.
 """
@@ -46,7 +51,13 @@ from dtwin.twin.forecast import MAX_REPLICATIONS, quantiles
 from dtwin.twin.sync import state_at
 
 #: relative-error thresholds per metric, and the smallest p-value of the sequence test
-THRESHOLDS = {"throughput": 0.05, "lead_time": 0.10, "utilisation": 0.10, "sequence_p": 0.01}
+THRESHOLDS = {
+    "throughput": 0.05,
+    "lead_time": 0.10,
+    "utilisation": 0.10,
+    "sequence_p": 0.01,
+    "sequence_d": 0.10,
+}
 #: the level of the prediction interval a metric passes in
 PASS_LEVEL = 0.99
 
@@ -189,23 +200,27 @@ def _status(inside: bool, rel: float | None, threshold: float) -> str:
     return "inconclusive" if inside else "fail"
 
 
-def _sequence(station: str, log_gaps: np.ndarray, twin_gaps: list[np.ndarray]) -> dict[str, Any]:
+def _sequence(
+    station: str, log_gaps: np.ndarray, twin_gaps: list[np.ndarray], tests: int
+) -> dict[str, Any]:
     from scipy import stats
 
     pooled = np.concatenate(twin_gaps) if twin_gaps else np.array([])
+    level = THRESHOLDS["sequence_p"] / max(tests, 1)
     row: dict[str, Any] = {
         "metric": "sequence",
         "station": station,
         "measure": "two-sample KS test of the times between successive starts",
         "log": {"gaps": int(len(log_gaps)), "mean_gap": _mean(log_gaps)},
         "twin": {"gaps": int(len(pooled)), "mean_gap": _mean(pooled)},
-        "threshold": THRESHOLDS["sequence_p"],
+        "threshold": level,
+        "max_distance": THRESHOLDS["sequence_d"],
     }
     if len(log_gaps) < 2 or len(pooled) < 2:
         return {**row, "statistic": None, "p_value": None, "status": "no data", "pass": None}
     test = stats.ks_2samp(log_gaps, pooled)
     p = float(test.pvalue)
-    ok = p >= row["threshold"]
+    ok = p >= level or float(test.statistic) <= THRESHOLDS["sequence_d"]
     return {
         **row,
         "statistic": float(test.statistic),
@@ -258,7 +273,7 @@ def validate_twin(
             _compare("utilisation", s, real["utilisation"][s], [r["utilisation"][s] for r in runs])
         )
     for s in machines:
-        metrics.append(_sequence(s, real["gaps"][s], [r["gaps"][s] for r in runs]))
+        metrics.append(_sequence(s, real["gaps"][s], [r["gaps"][s] for r in runs], len(machines)))
     keys = sorted(set(real["counts"]).union(*(r["counts"] for r in runs)))
     counts = {
         k: {
@@ -277,8 +292,9 @@ def validate_twin(
         "thresholds": dict(THRESHOLDS),
         "pass_level": PASS_LEVEL,
         "rule": "a metric passes inside the twin's 99% prediction interval for one more run "
-        "(pass_interval) or within its relative-error threshold; the sequence test passes "
-        "at p >= sequence_p; the verdict needs every metric",
+        "(pass_interval) or within its relative-error threshold; a station's sequence fails "
+        "when its KS p-value is below sequence_p / stations and its KS distance is over "
+        "sequence_d; the verdict needs every metric",
         "state": {"open_parts": len(state.parts)},
         "metrics": metrics,
         "event_counts": counts,

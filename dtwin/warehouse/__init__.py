@@ -3,7 +3,13 @@
 Public names are imported lazily so ``import dtwin.warehouse`` stays light.
 
 Raw data
-    ``generate_raw``, ``GeneratedData``, ``ChaosRates``.
+    ``generate_raw`` (the hand-written smelter plant), ``GeneratedData``, ``ChaosRates``;
+    ``RawWriter`` and ``daily_truth`` (what every generator writes through; the simulated
+    factory of ``dtwin data generate --factory`` is ``dtwin.twin.plantdata``).
+The plant's master data
+    ``PlantCatalog``, ``load_catalog``, ``catalog_from_factory`` (from a factory YAML),
+    ``default_catalog`` (``data/factories/smelter.yaml``), ``write_plant_copy``,
+    ``canonical_machine_id``, ``canonical_product_id``.
 Loading
     ``ingest`` (``fresh=True`` starts from an empty warehouse), ``IngestResult``,
     ``remove_database``.
@@ -15,6 +21,9 @@ KPIs
     ``kpi_daily``, ``filter_kpis``, ``kpi_totals``, ``mean_oee``, ``kpi_by_day``,
     ``kpi_by_machine``, ``kpi_trends``, ``plot_kpi_trends``, ``build_demo_warehouse``,
     ``demo_warehouse``.
+Forecasts (``dtwin data forecast``)
+    ``daily_series``, ``forecast_series``, ``forecast_metric``, ``backtest``,
+    ``ForecastResult``, ``BacktestReport``.
 Events
     ``load_event_log``.
 """
@@ -23,6 +32,15 @@ from dtwin.lazy import lazy_front as _lazy_front
 
 _EXPORTS: dict[str, str] = {
     "ChaosRates": "dtwin.warehouse.chaos",
+    "RawWriter": "dtwin.warehouse.rawfiles",
+    "daily_truth": "dtwin.warehouse.rawfiles",
+    "PlantCatalog": "dtwin.warehouse.catalog",
+    "canonical_machine_id": "dtwin.warehouse.catalog",
+    "canonical_product_id": "dtwin.warehouse.catalog",
+    "load_catalog": "dtwin.warehouse.plant",
+    "catalog_from_factory": "dtwin.warehouse.plant",
+    "default_catalog": "dtwin.warehouse.plant",
+    "write_plant_copy": "dtwin.warehouse.plant",
     "generate_raw": "dtwin.warehouse.generate",
     "GeneratedData": "dtwin.warehouse.generate",
     "ingest": "dtwin.warehouse.loading",
@@ -46,6 +64,12 @@ _EXPORTS: dict[str, str] = {
     "build_demo_warehouse": "dtwin.warehouse.kpis",
     "demo_warehouse": "dtwin.warehouse.kpis",
     "load_event_log": "dtwin.warehouse.events",
+    "daily_series": "dtwin.warehouse.forecasting",
+    "forecast_series": "dtwin.warehouse.forecasting",
+    "forecast_metric": "dtwin.warehouse.forecasting",
+    "backtest": "dtwin.warehouse.forecasting",
+    "ForecastResult": "dtwin.warehouse.forecasting",
+    "BacktestReport": "dtwin.warehouse.forecasting",
 }
 
 __all__ = sorted(_EXPORTS)

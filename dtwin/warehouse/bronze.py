@@ -6,11 +6,17 @@ source row lands in exactly one place: its bronze table (with the line as delive
 ``_raw``), or ``bronze.quarantine`` with the file, line, reason and, for a line that is not
 text, its original bytes in ``raw_hex``. Files already loaded are skipped. Bronze checks form
 (fields, timestamps, numbers); whether a value can be true is silver's job.
+
+A loaded file that has grown since (its ingested *prefix* unchanged: a CSV's whole old
+content, a JSON array's content up to its last record, whose trailing comma may be added)
+loads only its new lines; a file whose old content changed is refused. ``ingested_files``
+keeps each file's prefix (bytes, md5, last line) and its cumulative row counts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -22,7 +28,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from dtwin.errors import WarehouseError
-from dtwin.warehouse.generate import CSV_COLUMNS, FILE_NAMES, FIRST_DAY, LAST_DAY, SENSOR_FIELDS
+from dtwin.warehouse.rawfiles import CSV_COLUMNS, FILE_NAMES, FIRST_DAY, LAST_DAY, SENSOR_FIELDS
 from dtwin.warehouse.rawlines import RawLine, read_lines
 from dtwin.warehouse.timezones import VALID_TS_SQL, sql
 
@@ -82,9 +88,15 @@ class SourceFile:
     file_date: date | None
     md5: str
     size: int
+    prefix_bytes: int | None = None  # the part later appends must leave unchanged
+    prefix_md5: str | None = None
+    prefix_lines: int | None = None  # the number of the prefix's last line
+    from_line: int = 0  # load only the lines after this one (a file appended to)
 
 
 QUARANTINE_COLUMNS = "source_file, line, kind, reason, raw, load_id, loaded_at, raw_hex"
+PREFIX_COLUMNS = ("prefix_bytes BIGINT", "prefix_md5 VARCHAR", "prefix_lines INTEGER")
+_BREAKS = re.compile(rb"\r\n|\r|\n")
 
 
 def create_bronze(con: DuckDBPyConnection) -> None:
@@ -107,6 +119,8 @@ def create_bronze(con: DuckDBPyConnection) -> None:
         "kind VARCHAR, file_date DATE, md5 VARCHAR, bytes BIGINT, source_rows INTEGER, "
         "bronze_rows INTEGER, quarantined_rows INTEGER, load_id INTEGER, loaded_at TIMESTAMP)"
     )
+    for column in PREFIX_COLUMNS:
+        con.execute(f"ALTER TABLE bronze.ingested_files ADD COLUMN IF NOT EXISTS {column}")
 
 
 def expected_columns() -> dict[str, tuple[str, ...]]:
@@ -114,9 +128,10 @@ def expected_columns() -> dict[str, tuple[str, ...]]:
     meta = tuple(part.split()[0] for part in META_COLUMNS.split(", "))
     tables = {f"bronze.{kind}": (*checks, *meta, "_raw") for kind, checks in CHECKS.items()}
     tables["bronze.quarantine"] = tuple(QUARANTINE_COLUMNS.split(", "))
+    tables["bronze.plant_catalog"] = ("digest", "source", "catalog_json", "stored_at")
     tables["bronze.ingested_files"] = (
         "source_file", "kind", "file_date", "md5", "bytes", "source_rows", "bronze_rows",
-        "quarantined_rows", "load_id", "loaded_at",
+        "quarantined_rows", "load_id", "loaded_at", "prefix_bytes", "prefix_md5", "prefix_lines",
     )  # fmt: skip
     return tables
 
@@ -145,17 +160,40 @@ def discover(out: Path) -> list[SourceFile]:
     found = []
     for path in paths:
         data = path.read_bytes()
+        kind = KIND_OF_FILE.get(path.name, "unknown")
+        end, lines = _prefix(data, kind)
         found.append(
             SourceFile(
                 path=path,
                 source_file=path.relative_to(out).as_posix(),
-                kind=KIND_OF_FILE.get(path.name, "unknown"),
+                kind=kind,
                 file_date=days[path.parent],
                 md5=hashlib.md5(data).hexdigest(),
                 size=len(data),
+                prefix_bytes=end,
+                prefix_md5=None if end is None else hashlib.md5(data[:end]).hexdigest(),
+                prefix_lines=lines,
             )
         )
     return found
+
+
+def _prefix(data: bytes, kind: str) -> tuple[int | None, int | None]:
+    """Where a later append must leave the file unchanged: (bytes, number of the last line).
+
+    A JSON array ends at its last record (before the line break and the closing bracket);
+    any other file at its end. A UTF-16 file has no prefix (appends to it are refused).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, None
+    end = len(data)
+    if kind == "sensor_logs":
+        body = data.rstrip()
+        if body.endswith(b"]"):
+            end = len(body[:-1].rstrip())
+    head = data[:end]
+    lines = len(_BREAKS.findall(head)) + (1 if head and not head.endswith((b"\n", b"\r")) else 0)
+    return end, lines
 
 
 def _folder_day(name: str) -> tuple[date | None, str | None]:
@@ -172,19 +210,47 @@ def _folder_day(name: str) -> tuple[date | None, str | None]:
 
 
 def new_files(con: DuckDBPyConnection, found: list[SourceFile]) -> list[SourceFile]:
-    """Return the files not loaded yet; a loaded file whose content changed is an error."""
-    loaded = dict(con.execute("SELECT source_file, md5 FROM bronze.ingested_files").fetchall())
+    """Return the files not loaded yet and those appended to since (with ``from_line``); a
+    loaded file whose old content changed is an error."""
+    loaded = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT source_file, md5, prefix_bytes, prefix_md5, prefix_lines "
+            "FROM bronze.ingested_files"
+        ).fetchall()
+    }
     fresh = []
     for item in found:
         seen = loaded.get(item.source_file)
         if seen is None:
             fresh.append(item)
-        elif seen != item.md5:
-            raise WarehouseError(
-                f"{item.path}: already ingested with other content (md5 {seen}, now {item.md5}); "
-                "bronze is append-only, deliver corrections as a new file"
-            )
+        elif seen[0] != item.md5:
+            from_line = _appended_after(item, *seen[1:])
+            if from_line is None:
+                raise WarehouseError(
+                    f"{item.path}: already ingested with other content (md5 {seen[0]}, now "
+                    f"{item.md5}); bronze is append-only, deliver corrections as a new file"
+                )
+            fresh.append(dataclasses.replace(item, from_line=from_line))
     return fresh
+
+
+def _appended_after(
+    item: SourceFile, size: int | None, md5: str | None, lines: int | None
+) -> int | None:
+    """The last old line when ``item`` only grew past its ingested prefix, else None."""
+    if size is None or md5 is None or lines is None or item.size <= size:
+        return None
+    data = item.path.read_bytes()
+    if hashlib.md5(data[:size]).hexdigest() != md5:
+        return None
+    rest = data[size:]
+    if item.kind == "sensor_logs":
+        rest = rest[1:] if rest.startswith(b",") else rest  # the old last record's comma
+        return lines if rest.startswith((b"\n", b"\r")) else None
+    # the old last line must be complete: a break ends it (before or after the prefix)
+    ended = size == 0 or data[size - 1 : size] in (b"\n", b"\r")
+    return lines if ended or rest.startswith((b"\n", b"\r")) else None
 
 
 def load_files(
@@ -201,10 +267,14 @@ def load_files(
             "file_date": [f.file_date.isoformat() if f.file_date else None for f in files],
             "md5": [f.md5 for f in files],
             "bytes": [f.size for f in files],
+            "prefix_bytes": [f.prefix_bytes for f in files],
+            "prefix_md5": [f.prefix_md5 for f in files],
+            "prefix_lines": [f.prefix_lines for f in files],
         }
     )
     con.register("_stage_meta", meta)
     try:
+        _forget_appended(con, [f.source_file for f in files if f.from_line])
         _stage_rows(con, files)
         params = [load_id, loaded_at]
         con.execute(
@@ -216,9 +286,31 @@ def load_files(
         for kind in KINDS:
             _load_kind(con, kind, params)
         _record_files(con, params)
+        con.execute(
+            "UPDATE bronze.ingested_files f SET source_rows = f.source_rows + o.source_rows, "
+            "bronze_rows = f.bronze_rows + o.bronze_rows, "
+            "quarantined_rows = f.quarantined_rows + o.quarantined_rows "
+            "FROM _stage_old o WHERE f.source_file = o.source_file"
+        )
     finally:
         with contextlib.suppress(Exception):  # an aborted transaction refuses; the error wins
             con.unregister("_stage_meta")
+
+
+def _forget_appended(con: DuckDBPyConnection, names: list[str]) -> None:
+    """Keep the counts of the files appended to in ``_stage_old`` and drop their old rows of
+    ``ingested_files`` (the new rows add the counts back)."""
+    select = (
+        "CREATE OR REPLACE TEMP TABLE _stage_old AS SELECT source_file, source_rows, "
+        "bronze_rows, quarantined_rows FROM bronze.ingested_files WHERE "
+    )
+    if not names:
+        con.execute(select + "false")
+    else:
+        con.execute(select + "list_contains(?, source_file)", [names])
+        con.execute(
+            "DELETE FROM bronze.ingested_files WHERE list_contains(?, source_file)", [names]
+        )
 
 
 def _record_files(con: DuckDBPyConnection, params: list[object]) -> None:
@@ -229,7 +321,8 @@ def _record_files(con: DuckDBPyConnection, params: list[object]) -> None:
         INSERT INTO bronze.ingested_files
         SELECT m.source_file, m.kind, CAST(m.file_date AS DATE), m.md5, m.bytes,
                (SELECT count(*) FROM _stage_rows r WHERE r.source_file = m.source_file),
-               0, 0, ?, ?
+               0, 0, ?, ?, m.prefix_bytes, CAST(m.prefix_md5 AS VARCHAR),
+               CAST(m.prefix_lines AS INTEGER)
         FROM _stage_meta m
         """,
         params,
@@ -298,6 +391,8 @@ def file_rows(item: SourceFile) -> list[tuple[object, ...]]:
         else:
             file_problem = _header_problem(lines[0].text, header)
     day = item.file_date.isoformat() if item.file_date else None
+    if item.from_line:
+        lines = [ln for ln in lines if ln.line > item.from_line]
     return [
         (
             item.source_file,

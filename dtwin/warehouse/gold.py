@@ -1,10 +1,14 @@
-"""Gold: a star schema (SCD2 machines, products, dates, three facts) and daily KPI views."""
+"""Gold: a star schema (SCD2 machines, products, dates, three facts) and daily KPI views.
+
+A batch's ideal minutes use the catalogue's cycle time of its machine for its product (the
+station's mean process time, or the product's own where it overrides it).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dtwin.warehouse.generate import SENSOR_FIELDS
+from dtwin.warehouse.rawfiles import SENSOR_FIELDS
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -34,6 +38,9 @@ def create_gold(con: DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS gold.build_info (bronze_files INTEGER, built_at TIMESTAMP)"
     )
+    # what gold was built from: a rebuild is due when bronze or the catalogue changed
+    con.execute("ALTER TABLE gold.build_info ADD COLUMN IF NOT EXISTS bronze_bytes BIGINT")
+    con.execute("ALTER TABLE gold.build_info ADD COLUMN IF NOT EXISTS catalog_digest VARCHAR")
 
 
 def build_gold(con: DuckDBPyConnection) -> None:
@@ -138,9 +145,12 @@ def _facts(con: DuckDBPyConnection) -> None:
                coalesce(x.machine_id, 'UNKNOWN') AS machine_id, p.product_key,
                coalesce(x.product_id, 'unknown') AS product_id,
                x.start_utc, x.end_utc, x.run_minutes, x.units,
-               x.units * m.ideal_cycle_s / 60.0 AS ideal_minutes, x.is_late
+               x.units * coalesce(pc.ideal_cycle_s, m.ideal_cycle_s) / 60.0 AS ideal_minutes,
+               x.is_late
         FROM silver.production_batches x
         {_machine_join("m", "x.start_utc")}
+        LEFT JOIN silver.machine_product_cycle pc
+               ON pc.machine_id = x.machine_id AND pc.product_id = x.product_id
         LEFT JOIN gold.dim_product p ON p.product_id = coalesce(x.product_id, 'unknown')
         ORDER BY date_key, machine_id, start_utc
         """

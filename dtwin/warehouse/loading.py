@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 from dtwin.errors import WarehouseError
 from dtwin.progress import progress_bar
 from dtwin.warehouse.bronze import SourceFile, create_bronze, discover, load_files, new_files
+from dtwin.warehouse.catalog import PlantCatalog
 from dtwin.warehouse.gold import build_gold, create_gold
+from dtwin.warehouse.plant import (
+    catalog_digest,
+    load_catalog,
+    resolve_catalog,
+    store_catalog,
+    stored_catalog,
+)
 from dtwin.warehouse.silver import build_silver
 
 if TYPE_CHECKING:
@@ -42,7 +50,7 @@ class IngestResult:
 # Tables a database may hold before its first ingest (sim events loaded into a new file).
 _PRE_INGEST_TABLES = {"gold.fact_sim_event", "gold.build_info", "gold.sim_station_events"}
 # Columns added after the first release: an older warehouse gets them on its next ingest.
-_ADDED_COLUMNS = {"_raw", "raw_hex"}
+_ADDED_COLUMNS = {"_raw", "raw_hex", "prefix_bytes", "prefix_md5", "prefix_lines"}
 
 
 def connect(db_path: str | Path, read_only: bool = False) -> DuckDBPyConnection:
@@ -144,6 +152,7 @@ def ingest(
     out: str | Path,
     db_path: str | Path,
     *,
+    factory: str | Path | None = None,
     fresh: bool = False,
     days_per_transaction: int = 31,
     progress: bool = False,
@@ -153,6 +162,10 @@ def ingest(
 
     Parameters
     ----------
+    factory
+        The plant's factory YAML, its master data (machines, products, cycle times); default
+        ``OUT/plant.yaml``, else the catalogue kept in the warehouse, else the shipped
+        ``data/factories/smelter.yaml`` (see :mod:`dtwin.warehouse.plant`).
     fresh
         Start from an empty warehouse: delete ``db_path`` and its write-ahead log first
         (:func:`remove_database`) instead of adding the new files to it.
@@ -169,20 +182,24 @@ def ingest(
     found = discover(out)
     if days_per_transaction < 1:
         raise WarehouseError(f"days_per_transaction: {days_per_transaction} must be at least 1")
+    if factory is not None:
+        load_catalog(factory)  # a bad factory is refused before the database is touched
     if fresh:
         remove_database(db_path)
     con = connect(db_path)
     try:
         check_warehouse(con, db_path)
+        catalog, source = resolve_catalog(out, factory, stored_catalog(con))
         with transaction(con):
             create_bronze(con)
             create_gold(con)
+            store_catalog(con, catalog, source)
         unseen = new_files(con, found)
         before = _counts(con)
         groups = _groups(unseen, days_per_transaction)
         _load_groups(con, groups, started.replace(tzinfo=None), progress, on_group_loaded)
         after = _counts(con)
-        rebuilt = _rebuild_if_stale(con)
+        rebuilt = _rebuild_if_stale(con, catalog)
         rejected = con.execute("SELECT count(*) FROM silver.rejected").fetchone()[0]
     except (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException) as exc:
         with contextlib.suppress(Exception):
@@ -241,18 +258,25 @@ def _counts(con: DuckDBPyConnection) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _rebuild_if_stale(con: DuckDBPyConnection) -> bool:
-    """Rebuild silver and gold in one transaction unless they match bronze already."""
-    files = con.execute("SELECT count(*) FROM bronze.ingested_files").fetchone()[0]
-    built = con.execute("SELECT max(bronze_files) FROM gold.build_info").fetchone()[0]
-    if built == files and "silver.rejected" in table_names(con):
+def _rebuild_if_stale(con: DuckDBPyConnection, catalog: PlantCatalog) -> bool:
+    """Rebuild silver and gold in one transaction unless they match bronze and the
+    catalogue already."""
+    files, size = con.execute(
+        "SELECT count(*), coalesce(sum(bytes), 0) FROM bronze.ingested_files"
+    ).fetchone()
+    digest = catalog_digest(catalog)
+    built = con.execute(
+        "SELECT bronze_files, bronze_bytes, catalog_digest FROM gold.build_info LIMIT 1"
+    ).fetchone()
+    if built == (files, size, digest) and "silver.rejected" in table_names(con):
         return False  # (a warehouse built before silver.rejected existed is rebuilt once)
     with transaction(con):
-        build_silver(con)
+        build_silver(con, catalog)
         build_gold(con)
         con.execute("DELETE FROM gold.build_info")
         con.execute(
-            "INSERT INTO gold.build_info VALUES (?, ?)",
-            [files, datetime.now(UTC).replace(tzinfo=None)],
+            "INSERT INTO gold.build_info (bronze_files, built_at, bronze_bytes, catalog_digest) "
+            "VALUES (?, ?, ?, ?)",
+            [files, datetime.now(UTC).replace(tzinfo=None), size, digest],
         )
     return True

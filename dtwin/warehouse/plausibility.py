@@ -10,12 +10,14 @@ rules before deduplication, and a row that breaks any of them goes to ``silver.r
   the span of all day folders.
 - ``not_finite``: NaN or infinite numbers (``nan``, ``inf``, ``1e999``).
 - ``out_of_range``: values outside their physical range: power from 0 to ``POWER_HEADROOM``
-  times the machine's rated running power in the catalog, energy per 15-minute slot
-  likewise, and the documented defaults in ``SENSOR_RANGES``; counts from 0 to ``MAX_COUNT``.
+  times the machine's rated power in the catalogue (its largest draw of any state), energy
+  per sensor slot likewise (scaled with the plant's sensor interval), and the documented
+  defaults in ``SENSOR_RANGES``; counts from 0 to ``MAX_COUNT``.
 - ``not_whole``: counts that are not whole numbers (``units_produced`` 5.5).
 - ``end_not_after_start``, ``too_long`` (a batch longer than ``MAX_BATCH_HOURS``) and
-  ``above_capacity`` (more units than the machine makes at its ideal cycle time, with
-  ``MAX_PERFORMANCE`` headroom).
+  ``above_capacity`` (more units than the machine makes at its fastest cycle, the lower
+  bound of its process time for that product, with ``MAX_PERFORMANCE`` headroom; a process
+  time with no lower bound, such as an exponential one, sets no capacity).
 - ``defective_exceeds_inspected``, ``unknown_machine`` and ``unknown_product``.
 """
 
@@ -25,8 +27,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from dtwin.warehouse.catalog import MACHINES, PRODUCTS
-from dtwin.warehouse.generate import FIRST_DAY, LAST_DAY, SLOT_MINUTES
+from dtwin.warehouse.catalog import PlantCatalog
+from dtwin.warehouse.rawfiles import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -129,9 +131,14 @@ def count(value: str, label: str) -> list[Rule]:
     ]
 
 
-def known_machine(machine_id: str, raw: str, label: str) -> Rule:
+def _listed(names: tuple[str, ...] | list[str], most: int = 12) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > most else "")
+
+
+def known_machine(catalog: PlantCatalog, machine_id: str, raw: str, label: str) -> Rule:
     """The (canonical) machine id is one of the catalog's machines."""
-    known = ", ".join(m.machine_id for m in MACHINES)
+    known = _listed(catalog.machine_ids).replace("'", "''")
     return Rule(
         "unknown_machine",
         f"NOT coalesce({machine_id} IN (SELECT machine_id FROM silver.machine_catalog), false)",
@@ -139,9 +146,9 @@ def known_machine(machine_id: str, raw: str, label: str) -> Rule:
     )
 
 
-def known_product(product_id: str, raw: str, label: str) -> Rule:
+def known_product(catalog: PlantCatalog, product_id: str, raw: str, label: str) -> Rule:
     """The product spelling maps to a product of the catalog."""
-    known = ", ".join(p.name for p in PRODUCTS)
+    known = _listed([p.name for p in catalog.products]).replace("'", "''")
     return Rule(
         "unknown_product",
         f"{product_id} IS NULL",
@@ -149,13 +156,14 @@ def known_product(product_id: str, raw: str, label: str) -> Rule:
     )
 
 
-def batch_rules() -> list[Rule]:
-    """Rules of ``production_batches`` (typed columns: start_utc, end_utc, units_value, ...)."""
+def batch_rules(catalog: PlantCatalog) -> list[Rule]:
+    """Rules of ``production_batches`` (typed columns: start_utc, end_utc, units_value, ...,
+    ``_min_cycle_s``: the fastest cycle of the machine for the product, 0 if unbounded)."""
     run_s = "date_diff('second', start_utc, end_utc)"
-    capacity = f"floor({run_s} / _ideal_cycle_s * {MAX_PERFORMANCE})"
+    capacity = f"floor({run_s} / nullif(_min_cycle_s, 0) * {MAX_PERFORMANCE})"
     return [
-        known_machine("machine_id", "machine_raw", "machine_id"),
-        known_product("product_id", "product_raw", "product"),
+        known_machine(catalog, "machine_id", "machine_raw", "machine_id"),
+        known_product(catalog, "product_id", "product_raw", "product"),
         in_window("start_utc", "start_time"),
         in_window("end_utc", "end_time"),
         Rule(
@@ -176,7 +184,7 @@ def batch_rules() -> list[Rule]:
             f"{run_s} > 0 AND isfinite(units_value) AND units_value > {capacity}",
             f"'units_produced ' || {_shown('units_value')} || ' exceeds the ' || {capacity} || "
             f"' that ' || machine_id || ' can make in ' || round({run_s} / 60, 1) || "
-            f"' min (ideal cycle ' || _ideal_cycle_s || ' s, x{MAX_PERFORMANCE:g} headroom)'",
+            f"' min (fastest cycle ' || _min_cycle_s || ' s, x{MAX_PERFORMANCE:g} headroom)'",
         ),
     ]
 
@@ -196,23 +204,27 @@ def qc_rules() -> list[Rule]:
     ]
 
 
-def operator_log_rules() -> list[Rule]:
+def operator_log_rules(catalog: PlantCatalog) -> list[Rule]:
     """Rules of ``operator_logs`` (typed columns: ts_utc, machine_id, machine_raw)."""
     return [
-        known_machine("machine_id", "machine_raw", "machine_id"),
+        known_machine(catalog, "machine_id", "machine_raw", "machine_id"),
         in_window("ts_utc", "timestamp"),
     ]
 
 
-def sensor_rules(fields: tuple[str, ...]) -> list[Rule]:
+def sensor_rules(catalog: PlantCatalog, fields: tuple[str, ...]) -> list[Rule]:
     """Rules of ``sensor_logs`` (typed columns: ts_utc, machine_id, _rated_kw, one per field)."""
     max_kw = f"_rated_kw * {POWER_HEADROOM}"
+    slot = catalog.sensor_interval_min
     ranges = {
         **{f: (str(lo), str(hi), unit) for f, (lo, hi, unit) in SENSOR_RANGES.items()},
         "power_kw": ("0", max_kw, "kW"),
-        "energy_kwh": ("0", f"{max_kw} * {SLOT_MINUTES / 60}", "kWh per slot"),
+        "energy_kwh": ("0", f"{max_kw} * {slot / 60!r}", f"kWh per slot of {slot} min"),
     }
-    rules = [known_machine("machine_id", "machine_raw", "machine"), in_window("ts_utc", "ts")]
+    rules = [
+        known_machine(catalog, "machine_id", "machine_raw", "machine"),
+        in_window("ts_utc", "ts"),
+    ]
     for field in fields:
         lo, hi, unit = ranges[field]
         rules += [finite(field, field), in_range(field, lo, hi, field, unit)]

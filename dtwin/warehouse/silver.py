@@ -1,6 +1,9 @@
 """Silver: deduplicated, typed rows with canonical ids, UTC times and handled nulls.
 
-Rebuilt from bronze by set-based SQL in the caller's transaction. Rows that parse but cannot
+Rebuilt from bronze by set-based SQL in the caller's transaction, against the plant's
+catalogue (:class:`~dtwin.warehouse.catalog.PlantCatalog`): machine spellings map to the
+catalogue id with the same key (``silver.machine_spellings``), products through their
+aliases, and sensor readings snap to the catalogue's sensor interval. Rows that parse but cannot
 be true are set aside in ``silver.rejected`` first (rules in :mod:`.plausibility`). Every row
 kept carries the flags a data-quality report needs (copies seen, id variants, local-time
 offsets, lateness, imputation).
@@ -10,8 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dtwin.warehouse.catalog import MACHINE_SQL, MACHINES, PRODUCT_KEY_SQL, PRODUCTS, product_key
-from dtwin.warehouse.generate import SENSOR_FIELDS, SLOT_MINUTES
+from dtwin.warehouse.catalog import MACHINE_KEY_SQL, PRODUCT_KEY_SQL, PlantCatalog, machine_key
 from dtwin.warehouse.plausibility import (
     Rule,
     batch_rules,
@@ -23,19 +25,23 @@ from dtwin.warehouse.plausibility import (
     verdict_columns,
     window_columns,
 )
+from dtwin.warehouse.rawfiles import SENSOR_FIELDS
 from dtwin.warehouse.timezones import OFFSET_SQL, UTC_SQL, sql
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-SLOT_HOURS = SLOT_MINUTES / 60
-# the sensor SQL takes the slot length as parameters, not as text pasted into it
-_SLOT_PARAMS = {
-    "slot_minutes": SLOT_MINUTES,
-    "slot_seconds": float(SLOT_MINUTES * 60),
-    "slot_hours": SLOT_HOURS,
-}
 _SLOT = "to_minutes(CAST($slot_minutes AS INTEGER))"
+
+
+def _slot_params(catalog: PlantCatalog) -> dict[str, float]:
+    """The sensor SQL takes the slot length as parameters, not as text pasted into it."""
+    minutes = catalog.sensor_interval_min
+    return {
+        "slot_minutes": minutes,
+        "slot_seconds": float(minutes * 60),
+        "slot_hours": minutes / 60,
+    }
 
 
 def _utc(col: str) -> str:
@@ -46,46 +52,78 @@ def _offset(col: str) -> str:
     return sql(OFFSET_SQL, col)
 
 
-def _machine(col: str) -> str:
-    return sql(MACHINE_SQL, col)
-
-
-def build_silver(con: DuckDBPyConnection) -> None:
+def build_silver(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
     """(Re)build every silver table from bronze; implausible rows go to ``silver.rejected``."""
     con.execute("CREATE SCHEMA IF NOT EXISTS silver")
-    _reference_tables(con)
+    _reference_tables(con, catalog)
+    _machine_spellings(con)
     create_rejected(con)
-    _batches(con)
+    _batches(con, catalog)
     _qc(con)
-    _operator_logs(con)
-    _sensors(con)
+    _operator_logs(con, catalog)
+    _sensors(con, catalog)
     _id_variants(con)
 
 
-def _reference_tables(con: DuckDBPyConnection) -> None:
+def _reference_tables(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
+    """The catalogue as tables: machines, cycle times per machine and product, products."""
     con.execute(
         "CREATE OR REPLACE TABLE silver.machine_catalog (machine_id VARCHAR, machine_type VARCHAR, "
-        "product_id VARCHAR, ideal_cycle_s DOUBLE, firmware VARCHAR, rated_kw DOUBLE)"
+        "product_id VARCHAR, ideal_cycle_s DOUBLE, firmware VARCHAR, rated_kw DOUBLE, "
+        "min_cycle_s DOUBLE, run_kw DOUBLE, idle_kw DOUBLE, machine_key VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO silver.machine_catalog VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO silver.machine_catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [m.machine_id, m.machine_type, m.product_id, m.cycle_s, m.firmware, m.run_kw]
-            for m in MACHINES
-        ],
+            [
+                m.machine_id,
+                m.machine_type,
+                m.product_id,
+                m.ideal_cycle_s,
+                m.firmware,
+                m.rated_kw,
+                m.min_cycle_s,
+                m.run_kw,
+                m.idle_kw,
+                machine_key(m.machine_id),
+            ]
+            for m in catalog.machines
+        ],  # fmt: skip
     )
+    con.execute(
+        "CREATE OR REPLACE TABLE silver.machine_product_cycle (machine_id VARCHAR, "
+        "product_id VARCHAR, ideal_cycle_s DOUBLE, min_cycle_s DOUBLE)"
+    )
+    cycles = [[m.machine_id, pid, *m.cycle_s(pid)] for m in catalog.machines for pid in m.products]
+    if cycles:
+        con.executemany("INSERT INTO silver.machine_product_cycle VALUES (?, ?, ?, ?)", cycles)
     con.execute("CREATE OR REPLACE TABLE silver.product_catalog (product_id VARCHAR, name VARCHAR)")
     con.executemany(
         "INSERT INTO silver.product_catalog VALUES (?, ?)",
-        [[p.product_id, p.name] for p in PRODUCTS],
+        [[p.product_id, p.name] for p in catalog.products],
     )
     con.execute("CREATE OR REPLACE TABLE silver.product_aliases (key VARCHAR, product_id VARCHAR)")
-    pairs = {
-        (product_key(spelling), p.product_id)
-        for p in PRODUCTS
-        for spelling in (p.product_id, p.name, *p.aliases)
-    }
+    pairs = {(key, pid) for key, pid in catalog.product_lookup().items()}
     con.executemany("INSERT INTO silver.product_aliases VALUES (?, ?)", sorted(pairs))
+
+
+def _machine_spellings(con: DuckDBPyConnection) -> None:
+    """Every machine spelling in bronze and the catalogue id with the same key (or NULL)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE silver.machine_spellings AS
+        WITH raws AS (
+            SELECT DISTINCT machine_id AS raw FROM bronze.production_batches
+            UNION SELECT DISTINCT machine_id FROM bronze.operator_logs
+            UNION SELECT DISTINCT machine FROM bronze.sensor_logs
+        )
+        SELECT r.raw, c.machine_id
+        FROM raws r
+        LEFT JOIN silver.machine_catalog c ON c.machine_key = {sql(MACHINE_KEY_SQL, "r.raw")}
+        WHERE r.raw IS NOT NULL
+        ORDER BY r.raw
+        """
+    )
 
 
 def _check(con: DuckDBPyConnection, kind: str, typed: str, rules: list[Rule]) -> str:
@@ -112,13 +150,13 @@ def _copies(key: str) -> str:
     )
 
 
-def _batches(con: DuckDBPyConnection) -> None:
+def _batches(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
     checked = _check(
         con,
         "production_batches",
         f"""
         SELECT b.batch_id,
-               {_machine("b.machine_id")} AS machine_id,
+               ms.machine_id,
                a.product_id,
                {_utc("b.start_time")} AS start_utc,
                {_utc("b.end_time")} AS end_utc,
@@ -128,14 +166,17 @@ def _batches(con: DuckDBPyConnection) -> None:
                b.product AS product_raw,
                {_offset("b.start_time")} AS start_offset_min,
                {_offset("b.end_time")} AS end_offset_min,
-               c.ideal_cycle_s AS _ideal_cycle_s,
+               coalesce(pc.min_cycle_s, c.min_cycle_s) AS _min_cycle_s,
                b._source_file, b._line, b._file_date, b._row_hash, b._raw,
                {window_columns("b._file_date")}
         FROM bronze.production_batches b
+        LEFT JOIN silver.machine_spellings ms ON ms.raw = b.machine_id
         LEFT JOIN silver.product_aliases a ON a.key = {sql(PRODUCT_KEY_SQL, "b.product")}
-        LEFT JOIN silver.machine_catalog c ON c.machine_id = {_machine("b.machine_id")}
+        LEFT JOIN silver.machine_catalog c ON c.machine_id = ms.machine_id
+        LEFT JOIN silver.machine_product_cycle pc
+               ON pc.machine_id = ms.machine_id AND pc.product_id = a.product_id
         """,
-        batch_rules(),
+        batch_rules(catalog),
     )
     con.execute(
         f"""
@@ -192,20 +233,21 @@ def _qc(con: DuckDBPyConnection) -> None:
     )
 
 
-def _operator_logs(con: DuckDBPyConnection) -> None:
+def _operator_logs(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
     checked = _check(
         con,
         "operator_logs",
         f"""
         SELECT o.log_id, {_utc("o.timestamp")} AS ts_utc,
                {_offset("o.timestamp")} AS offset_min,
-               {_machine("o.machine_id")} AS machine_id, o.machine_id AS machine_raw,
+               ms.machine_id, o.machine_id AS machine_raw,
                o.operator, o.event, o.detail,
                o._source_file, o._line, o._file_date, o._row_hash, o._raw,
                {window_columns("o._file_date")}
         FROM bronze.operator_logs o
+        LEFT JOIN silver.machine_spellings ms ON ms.raw = o.machine_id
         """,
-        operator_log_rules(),
+        operator_log_rules(catalog),
     )
     con.execute(
         f"""
@@ -233,26 +275,28 @@ def _interpolated(field: str) -> str:
     """
 
 
-def _checked_sensors(con: DuckDBPyConnection) -> str:
+def _checked_sensors(con: DuckDBPyConnection, catalog: PlantCatalog) -> str:
     casts = ", ".join(f"try_cast(s.{f} AS DOUBLE) AS {f}" for f in SENSOR_FIELDS)
     return _check(
         con,
         "sensor_logs",
         f"""
-        SELECT {_machine("s.machine")} AS machine_id, s.machine AS machine_raw,
+        SELECT ms.machine_id, s.machine AS machine_raw,
                {_utc("s.ts")} AS ts_utc, {_offset("s.ts")} AS offset_min, {casts},
                c.rated_kw AS _rated_kw,
                s._source_file, s._line, s._file_date, s._row_hash, s._raw,
                {window_columns("s._file_date")}
         FROM bronze.sensor_logs s
-        LEFT JOIN silver.machine_catalog c ON c.machine_id = {_machine("s.machine")}
+        LEFT JOIN silver.machine_spellings ms ON ms.raw = s.machine
+        LEFT JOIN silver.machine_catalog c ON c.machine_id = ms.machine_id
         """,
-        sensor_rules(SENSOR_FIELDS),
+        sensor_rules(catalog, SENSOR_FIELDS),
     )
 
 
-def _sensors(con: DuckDBPyConnection) -> None:
-    """Readings snapped to their 15-minute slot, deduplicated, nulls flagged and filled.
+def _sensors(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
+    """Readings snapped to their slot (the catalogue's sensor interval), deduplicated, nulls
+    flagged and filled.
 
     Energy is what the KPIs sum, so a missing energy value is rebuilt from the best source
     left: the power reading of the same slot, else a per machine-day linear fit of energy on
@@ -261,7 +305,7 @@ def _sensors(con: DuckDBPyConnection) -> None:
 
     The SQL is one CTE per step, each built by a function named after it.
     """
-    checked = _checked_sensors(con)
+    checked = _checked_sensors(con, catalog)
     steps = {
         "typed": f"""
             SELECT * EXCLUDE (_raw, _window_lo, _window_end, _rule, _reason)
@@ -287,7 +331,7 @@ def _sensors(con: DuckDBPyConnection) -> None:
         {_sensor_columns("filled")}
         ORDER BY machine_id, slot_start
         """,
-        _SLOT_PARAMS,
+        _slot_params(catalog),
     )
 
 
@@ -428,10 +472,10 @@ def _id_variants(con: DuckDBPyConnection) -> None:
         ), products AS (
             SELECT product AS raw FROM bronze.production_batches
         )
-        SELECT 'machine' AS id_kind, raw, {_machine("raw")} AS canonical,
-               {_machine("raw")} IN (SELECT machine_id FROM silver.machine_catalog) AS known,
-               count(*) AS rows
-        FROM machines GROUP BY raw
+        SELECT 'machine' AS id_kind, m.raw, ms.machine_id AS canonical,
+               ms.machine_id IS NOT NULL AS known, count(*) AS rows
+        FROM machines m LEFT JOIN silver.machine_spellings ms ON ms.raw = m.raw
+        GROUP BY m.raw, ms.machine_id
         UNION ALL
         SELECT 'product', p.raw, a.product_id, a.product_id IS NOT NULL, count(*)
         FROM products p

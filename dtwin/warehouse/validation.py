@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from dtwin.errors import DataError, WarehouseError
-from dtwin.warehouse.generate import SENSOR_FIELDS
+from dtwin.warehouse.rawfiles import SENSOR_FIELDS
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection

@@ -25,7 +25,7 @@ DAMAGED_BATCHES = [
 
 
 def _warehouse(root: Path, extra_batches: list[str]) -> Path:
-    generate_raw(root, days=2, seed=1)
+    generate_raw(root, days=2, seed=1, malformed_rows=0)  # a clean plant: nothing garbled
     batches = root / "raw" / DAY / "production_batches.csv"
     batches.write_text(batches.read_text() + "".join(f"{line}\n" for line in extra_batches))
     ingest(root, root / "w.duckdb")

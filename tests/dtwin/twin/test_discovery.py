@@ -252,3 +252,33 @@ def test_read_back_and_calibrate_agree(plant_log):
     by_path = calibrate(plant_log)
     by_frame = calibrate(read_mes_log(plant_log), source=str(plant_log))
     assert by_path.factory == by_frame.factory
+
+
+# -- a product with its own process time at a shared station ---------------------------------
+
+TWO_SPEEDS = {
+    "name": "two speeds",
+    "products": [
+        {"name": "p", "routing": ["a", "b"], "arrival": {"dist": "exponential", "mean": 6.0}},
+        {"name": "q", "routing": ["a", "b"], "arrival": {"dist": "exponential", "mean": 6.0},
+         "process_times": {"b": {"dist": "uniform", "low": 3.0, "high": 4.0}}},
+    ],
+    "stations": [
+        {"name": "a", "process_time": {"dist": "uniform", "low": 1.0, "high": 2.0}},
+        {"name": "b", "process_time": {"dist": "uniform", "low": 1.5, "high": 2.5}},
+    ],
+}  # fmt: skip
+
+
+def test_a_product_with_its_own_time_gets_its_own_fit():
+    found = calibrate(mes_log(TWO_SPEEDS, days=3.0, seed=2))
+    b = found.report["stations"]["b"]
+    own = b["process_time_by_product"]
+    assert len(own) == 1  # the product with more operations there keeps the station's time
+    products = {p["name"]: p for p in found.factory["products"]}
+    for name, true_mean in (("p", 2.0), ("q", 3.5)):
+        fitted = own[name]["mean"] if name in own else b["process_time"]["mean"]
+        assert fitted == pytest.approx(true_mean, rel=0.05), name
+        assert ("process_times" in products[name]) == (name in own)
+    # station a: the same time for both products, one pooled fit
+    assert "process_time_by_product" not in found.report["stations"]["a"]

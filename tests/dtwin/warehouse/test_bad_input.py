@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from dtwin import cli
+from dtwin.paths import DEMO_FACTORY
 from dtwin.warehouse import rejected_counts
 from dtwin.warehouse.generate import generate_raw
 from dtwin.warehouse.loading import ingest
@@ -764,6 +765,38 @@ def _validate_db(make_db: Callable[[Path], Path]) -> Callable:
     return lambda tmp, raw, mp: ["data", "validate", "--raw", str(raw), "--db", str(make_db(tmp))]
 
 
+_COLLIDING = """
+products: [{name: part, routing: [cut], arrival: 5}]
+stations: [{name: cut, machines: 2, machine_ids: [CUT-01, cut-1], process_time: 2}]
+"""
+_BAD_DIST = """
+products: [{name: part, routing: [cut], arrival: 5}]
+stations: [{name: cut, process_time: {dist: gamma, k: 2}}]
+"""
+
+
+def _factory_file(text: str) -> Callable[[Path], Path]:
+    def write(tmp: Path) -> Path:
+        path = tmp / "factory.yaml"
+        path.write_text(text)
+        return path
+
+    return write
+
+
+def _generate_factory(make: Callable[[Path], Path], *args: str) -> Callable:
+    return lambda tmp, raw, mp: ["data", "generate", str(tmp / "gen"), "--factory",
+                                 str(make(tmp)), *args]  # fmt: skip
+
+
+def _ingest_factory(make: Callable[[Path], Path]) -> Callable:
+    return lambda tmp, raw, mp: ["data", "ingest", str(raw), "--db", str(tmp / "w.duckdb"),
+                                 "--factory", str(make(tmp))]  # fmt: skip
+
+
+_DEMO = lambda tmp: DEMO_FACTORY  # noqa: E731
+_MISSING = lambda tmp: tmp / "nope.yaml"  # noqa: E731
+
 # id, setup(tmp, raw copy, monkeypatch) -> argv, what the error line must say
 CLI_CASES: list[tuple[str, Callable, str]] = [
     ("raw-folder-2026-13-45", _raw_folder("2026-13-45"), "2026-13-45"),
@@ -792,6 +825,20 @@ CLI_CASES: list[tuple[str, Callable, str]] = [
     ("tolerance-inf", _validate("--db", "w.duckdb", "--tolerance", "inf"), "not a finite"),
     ("full-disk-during-load", _full_disk(fail_commit=False), "No space left on device"),
     ("full-disk-at-commit", _full_disk(fail_commit=True), "No space left on device"),
+    ("sensor-interval-7", _generate("--sensor-interval-min", "7"), "7 minutes does not divide"),
+    ("sensor-interval-0", _generate("--sensor-interval-min", "0"), "1<=x<=1440"),
+    ("sensor-interval-abc", _generate("--sensor-interval-min", "abc"), "--sensor-interval-min"),
+    (
+        "factory-sensor-interval-50",
+        _generate_factory(_DEMO, "--sensor-interval-min", "50"),
+        "sensor_interval_min: 50 minutes",
+    ),
+    ("factory-missing", _generate_factory(_MISSING), "nope.yaml"),
+    ("factory-ids-collide", _generate_factory(_factory_file(_COLLIDING)), "collide"),
+    ("factory-bad-dist", _generate_factory(_factory_file(_BAD_DIST)), "process_time"),
+    ("ingest-factory-missing", _ingest_factory(_MISSING), "nope.yaml"),
+    ("ingest-factory-ids-collide", _ingest_factory(_factory_file(_COLLIDING)), "'CUT-01' and"),
+    ("ingest-factory-bad-dist", _ingest_factory(_factory_file(_BAD_DIST)), "stations.cut"),
 ]
 
 

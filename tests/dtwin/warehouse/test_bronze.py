@@ -197,13 +197,73 @@ def test_incremental_loading_equals_one_shot(raw_copy: Path, tmp_path: Path) -> 
         pd.testing.assert_frame_equal(frames[0], frames[1], rtol=1e-9)
 
 
-def test_changed_file_is_refused(raw_copy: Path) -> None:
+CHANGES = [
+    ("row-edited", "qc_checks.csv", lambda t: t.replace(",pass", ",fail", 1)),
+    ("row-removed", "qc_checks.csv", lambda t: "\n".join(t.split("\n")[:-2]) + "\n"),
+    ("last-line-extended", "operator_logs.csv", lambda t: t.rstrip("\n") + "x\nL-9,,,,,\n"),
+    ("record-edited", "sensor_logs.json", lambda t: t.replace('"SMELTER-01"', '"X-1"', 1)),
+    (
+        "record-inserted",
+        "sensor_logs.json",
+        lambda t: t.replace("[\n", '[\n{"machine":"S1"},\n', 1),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change"), [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
+def test_changed_file_is_refused(raw_copy: Path, name: str, change) -> None:  # noqa: ANN001
     db = raw_copy / "w.duckdb"
     ingest(raw_copy, db)
-    path = raw_copy / "raw" / "2026-01-02" / "qc_checks.csv"
-    path.write_text(path.read_text() + "QC-X,B-X,2026-01-02T10:00:00Z,5,0,QA-Kim,pass\n")
-    with pytest.raises(WarehouseError, match="qc_checks.csv: already ingested with other"):
+    path = raw_copy / "raw" / "2026-01-02" / name
+    path.write_text(change(path.read_text()))
+    with pytest.raises(WarehouseError, match=f"{name}: already ingested with other"):
         ingest(raw_copy, db)
+
+
+def _split(path: Path, keep: int) -> list[str]:
+    """Cut ``path`` to its first ``keep`` data rows (a valid file); return the rows cut off."""
+    text = path.read_text()
+    if path.suffix == ".json":
+        records = text.strip()[1:-1].strip().split(",\n")
+        path.write_text("[\n" + ",\n".join(records[:keep]) + "\n]\n")
+        return records[keep:]
+    lines = text.rstrip("\n").split("\n")
+    path.write_text("\n".join(lines[: keep + 1]) + "\n")
+    return lines[keep + 1 :]
+
+
+def test_appended_rows_load_and_gold_equals_one_shot(raw_copy: Path, tmp_path: Path) -> None:
+    once = tmp_path / "once.duckdb"
+    ingest(raw_copy, once)
+    day = raw_copy / "raw" / "2026-01-02"
+    csv, sensors = day / "production_batches.csv", day / "sensor_logs.json"
+    full_csv, full_json = csv.read_text(), sensors.read_text()
+    rest_csv, rest_json = _split(csv, 10), _split(sensors, 100)
+    db = tmp_path / "grown.duckdb"
+    first = ingest(raw_copy, db)
+    csv.write_text(csv.read_text() + "\n".join(rest_csv) + "\n")  # rows added at the end
+    body = sensors.read_text().rstrip()[:-1].rstrip()  # the array without its closing bracket
+    sensors.write_text(body + ",\n" + ",\n".join(rest_json) + "\n]\n")
+    assert (csv.read_text(), sensors.read_text()) == (full_csv, full_json)
+    grown = ingest(raw_copy, db)
+    assert grown.files_loaded == 2 and grown.rebuilt
+    assert grown.rows_loaded + grown.rows_quarantined == len(rest_csv) + len(rest_json)
+    assert (
+        first.rows_loaded + grown.rows_loaded == ingest(raw_copy, tmp_path / "x.duckdb").rows_loaded
+    )
+    queries = (
+        "SELECT * FROM gold.kpi_machine_daily ORDER BY ALL",
+        "SELECT source_file, bytes, source_rows, bronze_rows, quarantined_rows "
+        "FROM bronze.ingested_files ORDER BY ALL",
+        # (the old last record was delivered without its comma: only its _raw differs)
+        "SELECT * EXCLUDE (_loaded_at, _load_id, _raw, _row_hash) FROM bronze.sensor_logs "
+        "ORDER BY ALL",
+    )
+    for query in queries:
+        frames = [duckdb.connect(str(p), read_only=True).execute(query).df() for p in (db, once)]
+        pd.testing.assert_frame_equal(frames[0], frames[1], rtol=1e-9)
+    again = ingest(raw_copy, db)
+    assert (again.files_loaded, again.rows_loaded, again.rebuilt) == (0, 0, False)
 
 
 def test_failed_rebuild_rolls_back_and_rerun_completes(

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from dtwin.errors import ConfigError, WarehouseError
-from dtwin.warehouse.catalog import MACHINES, canonical_machine_id
+from dtwin.warehouse.catalog import canonical_machine_id
 from dtwin.warehouse.chaos import NO_CHAOS
 from dtwin.warehouse.generate import FILE_NAMES, generate_raw
+from dtwin.warehouse.plant import default_catalog
+
+MACHINE_IDS = default_catalog().machine_ids
 
 
 def _contents(out: Path) -> dict[str, bytes]:
@@ -28,7 +31,7 @@ def test_layout_matches_the_issue(small_raw: Path) -> None:
         )
         truth = json.loads((small_raw / "ground_truth" / day / "truth.json").read_text())
         assert truth["date"] == day
-        assert set(truth["machines"]) == {m.machine_id for m in MACHINES}
+        assert set(truth["machines"]) == set(MACHINE_IDS)
         assert set(truth["products"]) == {"iron-plate", "gear-wheel"}
         factory = truth["factory"]
         assert factory["units"] == sum(m["units"] for m in truth["machines"].values())
@@ -67,7 +70,7 @@ def test_without_chaos_rows_are_clean(tmp_path: Path) -> None:
     text = (tmp_path / "raw" / "2026-01-02" / "production_batches.csv").read_text()
     lines = text.splitlines()[1:]
     machines = {line.split(",")[1] for line in lines}
-    assert machines <= {m.machine_id for m in MACHINES}
+    assert machines <= set(MACHINE_IDS)
     assert all(line.split(",")[3].endswith(":00Z") for line in lines)  # UTC, no drift
     assert len({line.split(",")[0] for line in lines}) == len(lines)  # no duplicates
     sensors = json.loads((tmp_path / "raw" / "2026-01-02" / "sensor_logs.json").read_text())
@@ -78,7 +81,7 @@ def test_without_chaos_rows_are_clean(tmp_path: Path) -> None:
 def test_variants_still_name_real_machines(small_raw: Path) -> None:
     lines = (small_raw / "raw" / "2026-01-02" / "operator_logs.csv").read_text().splitlines()
     raws = {line.split(",")[2] for line in lines[1:] if line.count(",") == 5}
-    assert {canonical_machine_id(r) for r in raws} <= {m.machine_id for m in MACHINES}
+    assert {canonical_machine_id(r) for r in raws} <= set(MACHINE_IDS)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +104,24 @@ def test_bad_parameters(tmp_path: Path, kwargs: dict, error: type, match: str) -
 def test_refuses_to_mix_with_existing_data(small_raw: Path) -> None:
     with pytest.raises(WarehouseError, match="already holds data"):
         generate_raw(small_raw, days=1)
+
+
+@pytest.mark.parametrize("minutes", [5, 60], ids=["5-min", "60-min"])
+def test_sensor_interval_scales_through_silver_and_gold(tmp_path: Path, minutes: int) -> None:
+    from dtwin.warehouse import check_against_truth, ingest
+
+    out = tmp_path / "plant"
+    generate_raw(out, days=2, seed=4, sensor_interval_min=minutes)
+    assert "sensor_interval_min: " + str(minutes) in (out / "plant.yaml").read_text()
+    db = tmp_path / "w.duckdb"
+    assert ingest(out, db).rows_rejected == 0
+    report = check_against_truth(db, out)
+    assert report.passed, report.per_level_metric
+    slots = report.quality.query("check == 'silver_rows' and table == 'sensor_logs'")["rows"]
+    assert int(slots.iloc[0]) == 2 * len(MACHINE_IDS) * 1440 // minutes
+
+
+def test_refuses_a_sensor_interval_that_does_not_divide_a_day(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="7 minutes does not divide a day"):
+        generate_raw(tmp_path, days=1, sensor_interval_min=7)
+    assert not (tmp_path / "raw").exists()

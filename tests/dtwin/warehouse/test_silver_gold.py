@@ -7,8 +7,10 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from dtwin.warehouse.catalog import MACHINES
+from dtwin.warehouse.plant import default_catalog
 from dtwin.warehouse.timezones import parse_timestamp
+
+MACHINE_IDS = default_catalog().machine_ids
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def test_ids_are_canonical(con) -> None:  # noqa: ANN001
         r[0]
         for r in con.execute("SELECT DISTINCT product_id FROM silver.production_batches").fetchall()
     }
-    assert machines == {m.machine_id for m in MACHINES}
+    assert machines == set(MACHINE_IDS)
     assert products == {"iron-plate", "gear-wheel"}
 
 
@@ -80,7 +82,7 @@ def test_sensor_nulls_are_flagged_and_filled(con, warehouse) -> None:  # noqa: A
         "count(*) FILTER (temperature_c IS NULL OR energy_kwh IS NULL OR power_kw IS NULL) "
         "FROM silver.sensor_readings",
     )
-    assert slots == days * len(MACHINES) * 96  # one reading per machine and 15-minute slot
+    assert slots == days * len(MACHINE_IDS) * 96  # one reading per machine and 15-minute slot
     assert flagged > 0 and left_null == 0
     sources = {
         r[0]
@@ -128,7 +130,7 @@ def test_facts_join_the_version_valid_at_the_time(con) -> None:  # noqa: ANN001
         "(m.valid_to IS NULL OR f.start_utc < m.valid_to))",
     )[0]
     versions = _one(con, "SELECT count(DISTINCT machine_key) FROM gold.fact_production")[0]
-    assert wrong == 0 and versions > len(MACHINES)
+    assert wrong == 0 and versions > len(MACHINE_IDS)
 
 
 def test_gold_tables_and_views(con, warehouse) -> None:  # noqa: ANN001
@@ -151,6 +153,6 @@ def test_gold_tables_and_views(con, warehouse) -> None:  # noqa: ANN001
         "kpi_factory_daily",
     } <= names
     assert _one(con, "SELECT count(*) FROM gold.dim_date")[0] == days
-    assert _one(con, "SELECT count(*) FROM gold.kpi_machine_daily")[0] == days * len(MACHINES)
+    assert _one(con, "SELECT count(*) FROM gold.kpi_machine_daily")[0] == days * len(MACHINE_IDS)
     oee = _one(con, "SELECT min(oee), max(oee) FROM gold.kpi_machine_daily")
     assert 0.3 < oee[0] <= oee[1] < 1.0  # reality check
