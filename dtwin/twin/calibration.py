@@ -127,11 +127,13 @@ def _plain_factory(found: Discovery, name: str) -> dict[str, Any]:
 
 
 def _product_times(found: Discovery, product: str) -> dict[str, Any]:
-    """``station -> distribution`` where the log gave ``product`` its own process time."""
+    """``station -> distribution`` where the log gave ``product`` its own process time (on
+    the product's routing: a station its parts rarely visit keeps the pooled time)."""
+    routing = found.products.get(product, {}).get("routing") or []
     return {
         st: info["process_time_by_product"][product]["distribution"]
         for st, info in found.stations.items()
-        if product in info.get("process_time_by_product", {})
+        if st in routing and product in info.get("process_time_by_product", {})
     }
 
 
@@ -181,7 +183,7 @@ def _on_skeleton(found: Discovery, skeleton: Any) -> tuple[dict[str, Any], list[
         name, info = prod["name"], found.products.get(prod["name"], {})
         kept.append(f"products.{name}.routing")
         had = prod.pop("process_times", None)
-        own = _product_times(found, name)
+        own = {st: d for st, d in _product_times(found, name).items() if st in prod["routing"]}
         if own:
             prod["process_times"] = own
             fitted += [f"products.{name}.process_times.{st}" for st in own]

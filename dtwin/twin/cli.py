@@ -34,6 +34,7 @@ def twin() -> None:
     dtwin twin calibrate LOG --until T --out CALIBRATED.yaml      fit a factory to the log
     dtwin twin forecast CALIBRATED.yaml --log LOG --at T --hours H --replications R --json
     dtwin twin validate CALIBRATED.yaml --log LOG --from T0 --to T1 --json   (exit 1: fail)
+    dtwin twin log-from-warehouse DB --out LOG.csv        the warehouse's lots as an MES log
     """
 
 
@@ -506,3 +507,41 @@ def _print_validation(report: dict[str, Any]) -> None:
             f"({_fmt(q['lo'])}-{_fmt(q['hi'])}), error {rel} (<= {m['threshold']:.0%})  {verdict}"
         )
     click.echo(f"  verdict: {report['verdict']}")
+
+
+# -- the warehouse as an event log ------------------------------------------------------------
+
+
+@twin.command("log-from-warehouse")
+@click.argument("db", type=click.Path(dir_okay=False), metavar="DB")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    metavar="FILE",
+    help="Where to write the MES event log (.csv or .parquet).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def log_from_warehouse_command(db: str, out: str, as_json: bool) -> None:
+    """Write the warehouse DB's silver tables as an MES event log (lots, breakdowns, services).
+
+    Each production batch is one lot (part = batch id) at its machine; breakdowns, repairs
+    and services come from the operator logs. Times are minutes since midnight UTC of the
+    warehouse's first day (`origin_utc`). See dtwin/twin/warehouselog.py for the mapping.
+    """
+    from dtwin.sim import write_mes_log
+    from dtwin.sim.meslog import check_mes_path
+    from dtwin.twin.warehouselog import log_from_warehouse
+
+    check_mes_path(out, "--out")
+    result = log_from_warehouse(db)
+    write_mes_log(result.frame, out)
+    summary = {"db": db, "out": out, **result.summary()}
+    if as_json:
+        click.echo(json.dumps(summary, allow_nan=False))
+        return
+    click.echo(
+        f"{out}: {summary['rows']} events of {summary['lots']} lots and "
+        f"{summary['machine_events']} machine events ({summary['repairs_from_detail']} repairs "
+        f"from breakdown details), minutes since {summary['origin_utc']} UTC"
+    )
