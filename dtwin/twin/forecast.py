@@ -5,7 +5,11 @@ then runs ``replications`` warm-started simulations (:func:`dtwin.sim.simulation
 random stream set per replication, so the same seed gives the same forecast):
 
 - ``throughput``: good parts leaving in ``(at, at + hours]``, the mean over replications and
-  the 90% prediction interval (the empirical 5% and 95% quantiles of the replications);
+  the 90% prediction interval (the empirical 5% and 95% quantiles of the replications). Each
+  replication draws its own random times and, by default, its own release rates from their
+  uncertainty given the log (:func:`arrival_factors`): a rate estimated from a few weeks of
+  releases is itself uncertain by a percent or two, as much as the randomness of a few days'
+  output, so an interval without it is too narrow;
 - ``throughput_by_day``: the same for each 24 h of the horizon (``day`` 1, 2, ...; the last
   period ends with the horizon);
 - ``open_parts``: for every part in the plant at ``at``, the time it leaves good
@@ -42,7 +46,7 @@ MAX_REPLICATIONS = 1000
 # minutes between checks whether every open part has left, past the horizon
 _STEP = 60.0
 
-__all__ = ["forecast_from_log", "forecast_state", "naive_exits", "quantiles"]
+__all__ = ["arrival_factors", "forecast_from_log", "forecast_state", "naive_exits", "quantiles"]
 
 
 def quantiles(values: Any) -> dict[str, float | None]:
@@ -122,18 +126,59 @@ def naive_exits(frame: pd.DataFrame, state: PlantState) -> dict[str, Any]:
     return {"exits": exits, "mean_lead_time_min": {**per_product, "all": overall}}
 
 
+def arrival_factors(
+    frame: pd.DataFrame, at: float, replications: int, seed: int
+) -> list[dict[str, float]]:
+    """Per replication, a factor on each product's mean time between releases: the rate's
+    uncertainty given the releases the log shows before ``at``.
+
+    A product released ``n`` times over ``span`` minutes has a rate whose posterior (Poisson
+    releases, Jeffreys prior) is Gamma(n + 1/2, 1/span); replication ``r`` draws a rate from it
+    and scales the factory's mean by (n / span) / rate. Same seed, same factors.
+    """
+    rows = frame[(frame["event"] == "release") & (frame["time_min"] <= at)]
+    rng = np.random.default_rng([seed, 0x5EED])
+    out: list[dict[str, float]] = [{} for _ in range(replications)]
+    for product, times in rows.groupby("product", sort=True)["time_min"]:
+        n, span = len(times), at - float(times.min())
+        if n < 2 or span <= 0:
+            continue
+        draws = rng.gamma(n + 0.5, 1.0 / span, size=replications)
+        for r in range(replications):
+            out[r][str(product)] = (n / span) / float(draws[r])
+    return out
+
+
+def _scaled(config: FactoryConfig, factors: dict[str, float]) -> FactoryConfig:
+    """``config`` with each exponential release process's mean times its product's factor."""
+    if not factors:
+        return config
+    products = []
+    for prod in config.products:
+        f = factors.get(prod.name)
+        if f is None or prod.arrival is None or prod.arrival.dist != "exponential":
+            products.append(prod)
+            continue
+        arrival = prod.arrival.model_copy(update={"mean": prod.arrival.mean * f})
+        products.append(prod.model_copy(update={"arrival": arrival}))
+    return config.model_copy(update={"products": products})
+
+
 def forecast_state(
     config: FactoryConfig,
     state: PlantState,
     hours: float,
     replications: int = 20,
     seed: int = 0,
+    factors: list[dict[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """Throughput and open parts' exits over ``replications`` runs from ``state``."""
+    """Throughput and open parts' exits over ``replications`` runs from ``state``;
+    ``factors`` (one mapping per replication) scale each product's release rate."""
     per_run: list[list[int]] = []
     outcomes: list[dict[int, tuple[str, float]]] = []
     for r in range(replications):
-        daily, gone = _one_run(config, state, hours, seed, r)
+        cfg = config if factors is None else _scaled(config, factors[r])
+        daily, gone = _one_run(cfg, state, hours, seed, r)
         per_run.append(daily)
         outcomes.append(gone)
     counts = [sum(daily) for daily in per_run]
@@ -175,12 +220,15 @@ def forecast_from_log(
     hours: float,
     replications: int = 20,
     seed: int = 0,
+    release_uncertainty: bool = True,
 ) -> dict[str, Any]:
     """The twin's forecast from the log ``frame`` synced at ``at`` (JSON-ready; see the
-    module's docstring)."""
+    module's docstring); ``release_uncertainty``: draw each replication's release rates from
+    their uncertainty given the log (:func:`arrival_factors`)."""
     check_forecast(at, hours, replications, frame)
     state = state_at(frame, at, config)
-    result = forecast_state(config, state, hours, replications, seed)
+    factors = arrival_factors(frame, at, replications, seed) if release_uncertainty else None
+    result = forecast_state(config, state, hours, replications, seed, factors)
     naive = naive_exits(frame, state)
     for row in result["open_parts"]:
         row["naive_exit_time_min"] = naive["exits"][row["part"]]
@@ -196,6 +244,16 @@ def forecast_from_log(
             "time": "minutes of the log",
             "throughput": "good parts leaving in (at, at + hours * 60]",
             "interval": "90% prediction interval: 5% and 95% quantiles over replications",
+        },
+        "uncertainty": {
+            "randomness": "each replication draws its own process, failure and release times",
+            "release_rates": (
+                "each replication's release rates drawn from their posterior given the log's "
+                "releases before 'at' (Gamma(n + 1/2, 1/span))"
+                if release_uncertainty
+                else "fixed at the factory's"
+            ),
+            "not_included": "the uncertainty of the fitted process-time and failure parameters",
         },
         "state": {
             "open_parts": len(state.parts),

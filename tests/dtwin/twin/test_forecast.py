@@ -155,3 +155,30 @@ def test_a_missing_log_and_a_factory_without_the_logs_products(plant_log, plant_
     other.write_text(yaml.safe_dump(data), encoding="utf-8")
     result = invoke("forecast", other, "--log", plant_log, "--at", 600)
     assert_one_error_line(result, "housing", str(plant_log))
+
+
+def test_release_rate_factors_follow_the_log_and_the_seed(real_plant):
+    from dtwin.twin.forecast import arrival_factors
+
+    frame, _ = real_plant
+    a = arrival_factors(frame, 10 * DAY, 200, seed=3)
+    assert a == arrival_factors(frame, 10 * DAY, 200, seed=3)
+    assert a != arrival_factors(frame, 10 * DAY, 200, seed=4)
+    products = set(frame.loc[frame["event"] == "release", "product"])
+    assert all(set(f) == products for f in a)
+    for product in products:
+        n = int(((frame["event"] == "release") & (frame["product"] == product)
+                 & (frame["time_min"] <= 10 * DAY)).sum())  # fmt: skip
+        f = np.array([x[product] for x in a])
+        # the rate's relative spread given n releases is about 1 / sqrt(n)
+        assert np.std(1 / f) == pytest.approx(1 / np.sqrt(n), rel=0.25)
+        assert np.mean(1 / f) == pytest.approx(1.0, abs=3 / np.sqrt(n))
+
+
+def test_without_release_uncertainty_the_factory_rates_are_kept(real_plant):
+    frame, cfg = real_plant
+    fixed = forecast_from_log(cfg, frame, 10 * DAY, 24.0, 4, 0, release_uncertainty=False)
+    drawn = forecast_from_log(cfg, frame, 10 * DAY, 24.0, 4, 0)
+    assert fixed["uncertainty"]["release_rates"] == "fixed at the factory's"
+    assert "posterior" in drawn["uncertainty"]["release_rates"]
+    assert fixed["throughput_runs"] != drawn["throughput_runs"]
