@@ -5,7 +5,9 @@ dtwin's config syntax: each product's routing and an exponential inter-arrival t
 mean time between its releases; each station's machines, its fitted process-time distribution
 (with ``process_times`` of a product whose times there clearly differ) and, where it failed,
 ``failure`` with an exponential ``ttf`` of the MTBF (operating time) and the fitted repair
-distribution.
+distribution; where its machines were serviced, a ``periodic`` maintenance policy with the
+mean interval between services and their fitted duration (the log shows when the plant
+serviced, not by which rule: a service on a wear threshold becomes its average interval).
 
 **Scrap.** A station where parts were scrapped becomes ``kind: inspection`` with
 ``detection_rate: 1``. The log does not say where a defect arose, so the calibrated plant makes
@@ -38,6 +40,8 @@ from dtwin.event_schema import default_machine_id
 from dtwin.twin.discovery import Discovery, discover
 
 QUALITY_FIELDS = ("kind", "detection_rate", "defect_rate")
+#: the shortest service interval written as a periodic policy (the config's lower bound)
+MIN_SERVICE_INTERVAL = 1.0
 
 __all__ = ["Calibration", "calibrate", "write_factory"]
 
@@ -87,6 +91,13 @@ def _station_fields(info: dict[str, Any], quality: dict[str, Any]) -> dict[str, 
     if fail is not None and "repair" in fail:
         ttf = {"dist": "exponential", "mean": max(fail["mtbf_min"], 0.001)}
         fields["failure"] = {"ttf": ttf, "repair": fail["repair"]["distribution"]}
+    service = info.get("maintenance")
+    if service is not None and service["interval_min"] >= MIN_SERVICE_INTERVAL:
+        fields["maintenance"] = {
+            "policy": "periodic",
+            "interval": service["interval_min"],
+            "duration": service["duration"]["distribution"],
+        }
     fields.update(quality)
     return fields
 

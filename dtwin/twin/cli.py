@@ -496,8 +496,8 @@ def _print_validation(report: dict[str, Any]) -> None:
         verdict = {"fail": "FAIL", "no data": "—"}.get(m["status"], m["status"])
         if m["metric"] == "sequence":
             click.echo(
-                f"  {name:<22} KS {_fmt(m['statistic'], 3)}, p {_fmt(m['p_value'], 3)} "
-                f"(>= {m['threshold']:g})  {verdict}"
+                f"  {name:<22} KS distance {_fmt(m['statistic'], 3)} "
+                f"(<= {_fmt(m['threshold'], 3)}, the twin runs' own + z std)  {verdict}"
             )
             continue
         q = m["twin"]

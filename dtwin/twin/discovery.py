@@ -18,6 +18,8 @@ From the log alone (``dtwin.twin.meslog``; events with ``time_min <= until``):
   with an exponential 95% interval; MTTR is the mean ``failure`` -> ``repaired`` time (a
   technician's wait included), with the repair's fitted distribution (an exponential below
   10 repairs);
+- **services** per station (:func:`services`): how often its machines were maintained
+  (the mean time from a service's end to the next one's start) and how long a service took;
 - **scrap** per station: scrap events over operations ended there; a station with scrap is
   an inspection station.
 
@@ -314,6 +316,36 @@ def failures(down: pd.DataFrame, ops: pd.DataFrame, station: str) -> dict[str, A
     return out
 
 
+#: services needed before a station gets a fitted (periodic) maintenance policy
+MIN_SERVICES_TO_FIT = 3
+
+
+def services(down: pd.DataFrame, station: str) -> dict[str, Any] | None:
+    """The preventive services of ``station``'s machines: how often and how long (None when
+    fewer than ``MIN_SERVICES_TO_FIT`` ended, or no machine was serviced twice).
+
+    ``interval_min`` is the mean calendar time from the end of a machine's service to the
+    start of its next one (what a ``periodic`` policy's ``interval`` means); ``duration`` the
+    fitted length of a service.
+    """
+    mine = down[(down["station"] == station) & (down["kind"] == "maintenance") & down["closed"]]
+    if len(mine) < MIN_SERVICES_TO_FIT:
+        return None
+    gaps = []
+    for _, one in mine.sort_values("begin").groupby("machine", sort=False):
+        gaps += (one["begin"].to_numpy()[1:] - one["end"].to_numpy()[:-1]).tolist()
+    if not gaps:
+        return None
+    interval, interval_ci = mean_ci(np.asarray(gaps, dtype=float))
+    durations = (mine["end"] - mine["begin"]).to_numpy(dtype=float)
+    return {
+        "services": int(len(mine)),
+        "interval_min": interval,
+        "interval_ci95": interval_ci,
+        "duration": fit_distribution(durations),
+    }
+
+
 def scrap(log: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per station: scrap events, operations ended there, and their ratio."""
     ended = log[log["event"].isin(MES_END_EVENTS)]
@@ -365,6 +397,9 @@ def discover(log: pd.DataFrame, until: float | None = None) -> Discovery:
         fail = failures(down, ops, name)
         if fail is not None:
             info["failure"] = fail
+        service = services(down, name)
+        if service is not None:
+            info["maintenance"] = service
         info["scrap"] = scraps.get(name, {"scrapped": 0, "ended": 0, "rate": 0.0})
         info["kind"] = "inspection" if info["scrap"]["scrapped"] else "process"
         stations[name] = info

@@ -282,3 +282,23 @@ def test_a_product_with_its_own_time_gets_its_own_fit():
         assert ("process_times" in products[name]) == (name in own)
     # station a: the same time for both products, one pooled fit
     assert "process_time_by_product" not in found.report["stations"]["a"]
+
+
+def test_services_in_the_log_become_a_periodic_policy():
+    plant = {
+        "name": "serviced",
+        "products": [{"name": "p", "routing": ["a"], "arrival": {"dist": "exponential",
+                                                               "mean": 3.0}}],
+        "stations": [{"name": "a", "process_time": {"dist": "uniform", "low": 1.0, "high": 2.0},
+                      "maintenance": {"policy": "periodic", "interval": 600.0,
+                                      "duration": {"dist": "fixed", "value": 30.0}}}],
+    }  # fmt: skip
+    found = calibrate(mes_log(plant, days=3.0, seed=1))
+    service = found.report["stations"]["a"]["maintenance"]
+    assert service["services"] >= 5
+    assert service["interval_min"] == pytest.approx(600.0, rel=0.05)
+    assert service["duration"]["mean"] == pytest.approx(30.0, rel=0.01)
+    written = found.factory["stations"][0]["maintenance"]
+    assert written["policy"] == "periodic"
+    assert written["interval"] == pytest.approx(600.0, rel=0.05)
+    parse_factory(found.factory)  # runs with dtwin simulate

@@ -126,3 +126,19 @@ BAD_WINDOWS = [
 )
 def test_bad_windows_are_one_error_line(plant_log, yaml_of, args, words):
     assert_one_error_line(invoke(yaml_of(INVENTED_PLANT), "--log", plant_log, *args), *words)
+
+
+def test_the_sequence_test_measures_the_log_against_the_twins_own_spread():
+    import numpy as np
+
+    from dtwin.twin.validate import _sequence
+
+    rng = np.random.default_rng(0)
+    runs = [rng.exponential(4.0, 400) for _ in range(10)]
+    same = _sequence("s", rng.exponential(4.0, 400), runs, tests=5)
+    assert same["status"] == "pass" and same["statistic"] <= same["threshold"]
+    assert same["twin_distances"]["std"] > 0
+    slower = _sequence("s", rng.exponential(5.0, 400), runs, tests=5)
+    assert slower["status"] == "fail" and slower["statistic"] > slower["threshold"]
+    few = _sequence("s", rng.exponential(4.0, 400), runs[:2], tests=5)
+    assert few["status"] == "no data" and few["pass"] is None
