@@ -29,10 +29,11 @@ import pandas as pd
 
 from dtwin.errors import WarehouseError
 from dtwin.warehouse.rawfiles import CSV_COLUMNS, FILE_NAMES, FIRST_DAY, LAST_DAY, SENSOR_FIELDS
-from dtwin.warehouse.rawlines import RawLine, read_lines
+from dtwin.warehouse.rawlines import clean_lines, split_lines
 from dtwin.warehouse.timezones import VALID_TS_SQL, sql
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from duckdb import DuckDBPyConnection
 
 KINDS: tuple[str, ...] = tuple(FILE_NAMES)
@@ -96,7 +97,6 @@ class SourceFile:
 
 QUARANTINE_COLUMNS = "source_file, line, kind, reason, raw, load_id, loaded_at, raw_hex"
 PREFIX_COLUMNS = ("prefix_bytes BIGINT", "prefix_md5 VARCHAR", "prefix_lines INTEGER")
-_BREAKS = re.compile(rb"\r\n|\r|\n")
 
 
 def create_bronze(con: DuckDBPyConnection) -> None:
@@ -192,7 +192,8 @@ def _prefix(data: bytes, kind: str) -> tuple[int | None, int | None]:
         if body.endswith(b"]"):
             end = len(body[:-1].rstrip())
     head = data[:end]
-    lines = len(_BREAKS.findall(head)) + (1 if head and not head.endswith((b"\n", b"\r")) else 0)
+    breaks = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n")  # CRLF is one
+    lines = breaks + (1 if head and not head.endswith((b"\n", b"\r")) else 0)
     return end, lines
 
 
@@ -295,6 +296,8 @@ def load_files(
     finally:
         with contextlib.suppress(Exception):  # an aborted transaction refuses; the error wins
             con.unregister("_stage_meta")
+        with contextlib.suppress(Exception):
+            con.unregister("_stage_rows")
 
 
 def _forget_appended(con: DuckDBPyConnection, names: list[str]) -> None:
@@ -349,72 +352,131 @@ def _record_files(con: DuckDBPyConnection, params: list[object]) -> None:
 
 
 def _stage_rows(con: DuckDBPyConnection, files: list[SourceFile]) -> None:
-    """Read the files into ``_stage_rows``: one row per source row, with any problem found."""
-    records = [row for item in files for row in file_rows(item)]
-    frame = pd.DataFrame(
-        records, columns=["source_file", "kind", "file_date", "line", "raw", "raw_hex", "problem"]
+    """Read the files into ``_stage_rows``: one row per source row, with any problem found.
+
+    It is an Arrow table registered with the connection, read in place (copying millions of
+    lines into a temp table first costs more than every scan of it); :func:`load_files`
+    unregisters it.
+    """
+    import pyarrow as pa
+
+    batches = [file_rows(item) for item in files]
+    con.register("_stage_rows", pa.Table.from_batches(batches, schema=_stage_schema()))
+
+
+def _stage_schema() -> pa.Schema:
+    """The columns of the staged rows (pyarrow is imported when a load needs it)."""
+    import pyarrow as pa
+
+    text = pa.string()
+    return pa.schema(
+        [("source_file", text), ("kind", text), ("file_date", pa.date32()),
+         ("line", pa.int32()), ("raw", text), ("raw_hex", text), ("problem", text)]
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """A file's lines: numbers and text; the bytes in hex and the problem of a line that is not
+    clean text (None for a file that is clean throughout)."""
+
+    numbers: list[int] | None  # None: 1, 2, 3, ... (a clean file)
+    texts: list[str]
+    hexes: list[str | None] | None = None
+    problems: list[str | None] | None = None
+
+
+def _read(item: SourceFile) -> _Lines:
+    """The file's lines: one decode and split for a clean UTF-8 file, else line by line."""
+    data = item.path.read_bytes()
+    texts = clean_lines(data)
+    if texts is not None:
+        return _Lines(None, texts)
+    lines = split_lines(data)
+    return _Lines(
+        [ln.line for ln in lines],
+        [ln.text for ln in lines],
+        [ln.raw_hex for ln in lines],
+        [ln.problem for ln in lines],
     )
-    con.register("_stage_frame", frame)
-    try:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _stage_rows AS
-            SELECT CAST(source_file AS VARCHAR) AS source_file, CAST(kind AS VARCHAR) AS kind,
-                   CAST(file_date AS DATE) AS file_date, CAST(line AS INTEGER) AS line,
-                   CAST(raw AS VARCHAR) AS raw, CAST(raw_hex AS VARCHAR) AS raw_hex,
-                   CAST(problem AS VARCHAR) AS problem
-            FROM _stage_frame
-            """
-        )
-    finally:
-        with contextlib.suppress(Exception):
-            con.unregister("_stage_frame")
 
 
-def file_rows(item: SourceFile) -> list[tuple[object, ...]]:
+def file_rows(item: SourceFile) -> pa.RecordBatch:
     """The source rows of one file: every non-blank line except a correct CSV header and the
-    brackets of a JSON array, as (source_file, kind, file_date, line, raw, raw_hex, problem).
+    brackets of a JSON array, as a batch of (source_file, kind, file_date, line, raw, raw_hex,
+    problem).
 
     Whole-file problems (an unknown file name, a wrong CSV header) are the problem of every
     row of the file, the header line included, so the rows stay counted and visible.
     """
-    lines = [ln for ln in read_lines(item.path) if ln.text.strip()]
+    import pyarrow as pa
+
+    read = _read(item)
+    texts = read.texts
     if item.kind == "sensor_logs":
-        lines = [ln for ln in lines if ln.text.strip() not in ("[", "]")]
+        keep = [i for i, t in enumerate(texts) if (s := t.strip()) and s != "[" and s != "]"]
+    else:
+        keep = [i for i, t in enumerate(texts) if t.strip()]
     file_problem = None
     header = ",".join(CSV_COLUMNS.get(item.kind, ()))
     if item.kind == "unknown":
         file_problem = f"unknown file name; expected one of: {', '.join(sorted(KIND_OF_FILE))}"
-    elif header and lines:
-        if lines[0].problem is None and lines[0].text.strip() == header:
-            lines = lines[1:]
+    elif header and keep:
+        first = keep[0]
+        line_ok = read.problems is None or read.problems[first] is None
+        if line_ok and texts[first].strip() == header:
+            keep = keep[1:]
         else:
-            file_problem = _header_problem(lines[0].text, header)
-    day = item.file_date.isoformat() if item.file_date else None
+            file_problem = _header_problem(texts[first], header)
+    numbers = [i + 1 for i in keep] if read.numbers is None else [read.numbers[i] for i in keep]
     if item.from_line:
-        lines = [ln for ln in lines if ln.line > item.from_line]
-    return [
-        (
-            item.source_file,
-            item.kind,
-            day,
-            ln.line,
-            ln.text,
-            ln.raw_hex,
-            _row_problem(ln, file_problem, header, item.kind),
-        )
-        for ln in lines
-    ]
+        pairs = [(i, n) for i, n in zip(keep, numbers, strict=True) if n > item.from_line]
+        keep, numbers = [i for i, _ in pairs], [n for _, n in pairs]
+    kept = [texts[i] for i in keep]
+    problems = _problems(read, keep, kept, file_problem, header, item.kind)
+    hexes = None if read.hexes is None else [read.hexes[i] for i in keep]
+    n = len(keep)
+    text = pa.string()
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.repeat(pa.scalar(item.source_file, text), n),
+            pa.repeat(pa.scalar(item.kind, text), n),
+            pa.repeat(pa.scalar(item.file_date, pa.date32()), n),
+            pa.array(numbers, pa.int32()),
+            pa.array(kept, text),
+            pa.nulls(n, text) if hexes is None else pa.array(hexes, text),
+            pa.nulls(n, text) if problems is None else pa.array(problems, text),
+        ],
+        schema=_stage_schema(),
+    )
 
 
-def _row_problem(ln: RawLine, file_problem: str | None, header: str, kind: str) -> str | None:
-    if kind == "unknown":
-        return file_problem
-    if ln.problem or file_problem:
-        return ln.problem or file_problem
-    if header and ln.text.lstrip("\ufeff").strip() == header:
-        return "line repeats the file header (files joined together?)"
-    return None
+def _problems(
+    read: _Lines,
+    keep: list[int],
+    kept: list[str],
+    file_problem: str | None,
+    header: str,
+    kind: str,
+) -> list[str | None] | None:
+    """Each kept line's problem (None: no line of the file has one).
+
+    An unknown file's rows all carry its problem; otherwise a line's own problem (not text)
+    comes first, then the file's (a wrong header), then a repeated header line.
+    """
+    if kind == "unknown" or (file_problem and read.problems is None):
+        return [file_problem] * len(keep)
+    own = [None] * len(keep) if read.problems is None else [read.problems[i] for i in keep]
+    if file_problem:
+        return [p or file_problem for p in own]
+    line_problems: list[str | None] = own
+    if header:
+        repeat = "line repeats the file header (files joined together?)"
+        line_problems = [
+            p or (repeat if t.lstrip("\ufeff").strip() == header else None)
+            for p, t in zip(line_problems, kept, strict=True)
+        ]
+    return line_problems if any(p is not None for p in line_problems) else None
 
 
 def _header_problem(found: str, expected: str) -> str:
@@ -430,8 +492,10 @@ def _header_problem(found: str, expected: str) -> str:
     return f"file header {found} is not the expected {expected}{hint}"
 
 
-def _check_sql(column: str, value: str, check: str, json_mode: bool) -> str | None:
-    """SQL giving a reason when ``value`` fails ``check`` (NULL when it passes)."""
+def _check_sql(column: str, check: str, json_mode: bool) -> str | None:
+    """SQL giving a reason when ``column`` (a parsed cell) fails ``check`` (NULL when it
+    passes)."""
+    value = f'"{column}"'
     shown = f"coalesce('''' || {value} || '''', 'empty')"
     if check == "text":
         return f"CASE WHEN {value} IS NULL THEN '{column} is empty' END"
@@ -449,7 +513,7 @@ def _check_sql(column: str, value: str, check: str, json_mode: bool) -> str | No
         )
     if check == "num":
         if json_mode:
-            kind = f"json_type(j, '$.{column}')"
+            kind = f'"_type_{column}"'
             return (
                 f"CASE WHEN {kind} IS NOT NULL AND {kind} NOT IN ('NULL', 'DOUBLE', 'BIGINT', "
                 f"'UBIGINT') THEN '{column} ' || {shown} || ' is not a number or null' END"
@@ -461,77 +525,93 @@ def _check_sql(column: str, value: str, check: str, json_mode: bool) -> str | No
     return None
 
 
-def _json_lines(columns: list[str]) -> tuple[str, dict[str, str], str]:
-    """SQL reading staged sensor lines as JSON: (rows, value per column, structure check)."""
-    body = "rtrim(trim(raw), ',')"
-    parsed = f"""
-            SELECT *, CASE WHEN json_valid({body}) AND json_type({body}) = 'OBJECT'
-                           THEN CAST({body} AS JSON) END AS j
-            FROM _stage_rows WHERE kind = 'sensor_logs' AND problem IS NULL
-        """
-    values = {c: f"nullif(j->>'$.{c}', '')" for c in columns}
-    structure = (
-        f"CASE WHEN j IS NULL AND json_valid({body}) AND json_type({body}) = 'ARRAY' "
-        "THEN 'line is a whole JSON array; sensor files hold one JSON object per line' "
-        "WHEN j IS NULL THEN 'line is not a JSON object' END"
-    )
-    return parsed, values, structure
+# The JSON text of a sensor line: trimmed, without the array's comma. Lines as written by the
+# plant ('{...},' or '{...}') skip the character-wise trims, which cost more than the parse.
+_JSON_BODY = (
+    "CASE WHEN prefix(raw, '{') AND suffix(raw, '},') THEN substr(raw, 1, length(raw) - 1) "
+    "WHEN prefix(raw, '{') AND suffix(raw, '}') THEN raw ELSE rtrim(trim(raw), ',') END"
+)
 
 
-def _csv_lines(kind: str, columns: list[str]) -> tuple[str, dict[str, str], str]:
-    """SQL splitting staged CSV lines into cells: (rows, value per column, structure check)."""
-    parsed = f"""
-            SELECT r.*, regexp_extract_all(r.raw || ',', '{_CELL_RE}', 1) AS cells
-            FROM _stage_rows r WHERE r.kind = '{kind}' AND r.problem IS NULL
-        """
-    values = {
-        c: (
-            f"nullif(CASE WHEN cells[{i}] LIKE '\"%' THEN replace(cells[{i}][2:-2], '\"\"', "
-            f"'\"') ELSE cells[{i}] END, '')"
-        )
+def _json_lines(columns: list[str], checks: dict[str, str]) -> str:
+    """SQL parsing each staged sensor line once: its structure problem (or NULL), each field
+    as text and, for the numbers, each field's JSON type."""
+    paths = ", ".join(f"'$.{c}'" for c in columns)
+    numbers = [c for c in columns if checks[c] == "num"]
+    num_paths = ", ".join(f"'$.{c}'" for c in numbers)
+    values = ", ".join(
+        f"CASE WHEN _json = 'OBJECT' THEN nullif(_v[{i}], '') END AS \"{c}\""
         for i, c in enumerate(columns, start=1)
-    }
+    )
+    types = ", ".join(f'_t[{i}] AS "_type_{c}"' for i, c in enumerate(numbers, start=1))
+    return f"""
+        SELECT source_file, line, file_date, raw,
+               CASE WHEN _json = 'ARRAY'
+                    THEN 'line is a whole JSON array; sensor files hold one JSON object per line'
+                    WHEN _json IS DISTINCT FROM 'OBJECT' THEN 'line is not a JSON object'
+               END AS _structure,
+               {values}, {types}
+        FROM (
+            SELECT *, CASE WHEN _json = 'OBJECT' THEN json_extract_string(body, [{paths}]) END
+                          AS _v,
+                      CASE WHEN _json = 'OBJECT' THEN json_type(body, [{num_paths}]) END AS _t
+            FROM (
+                SELECT *, CASE WHEN json_valid(body) THEN json_type(body) END AS _json
+                FROM (SELECT source_file, line, file_date, raw, {_JSON_BODY} AS body
+                      FROM _stage_rows WHERE kind = 'sensor_logs' AND problem IS NULL)
+            )
+        )
+        """
+
+
+def _csv_lines(kind: str, columns: list[str]) -> str:
+    """SQL splitting each staged CSV line into cells once: its structure problem (or NULL)
+    and each field's text."""
     n = len(columns)
     structure = (
         "CASE WHEN list_sum(list_transform(cells, lambda c: length(c) + 1)) <> length(raw) + 1 "
         "THEN 'unbalanced quotes or stray characters' "
         f"WHEN len(cells) <> {n} THEN 'expected {n} fields, found ' || len(cells) END"
     )
-    return parsed, values, structure
+    values = ", ".join(
+        f"CASE WHEN _structure IS NULL THEN nullif(CASE WHEN cells[{i}] LIKE '\"%' "
+        f"THEN replace(cells[{i}][2:-2], '\"\"', '\"') ELSE cells[{i}] END, '') END AS \"{c}\""
+        for i, c in enumerate(columns, start=1)
+    )
+    return f"""
+        SELECT source_file, line, file_date, raw, _structure, {values}
+        FROM (
+            SELECT *, {structure} AS _structure
+            FROM (SELECT source_file, line, file_date, raw,
+                         regexp_extract_all(raw || ',', '{_CELL_RE}', 1) AS cells
+                  FROM _stage_rows WHERE kind = '{kind}' AND problem IS NULL)
+        )
+        """
 
 
 def _load_kind(con: DuckDBPyConnection, kind: str, params: list[object]) -> None:
-    """Parse, check and split one kind's staged rows into its bronze table or quarantine."""
+    """Parse, check and split one kind's staged rows into its bronze table or quarantine.
+
+    Each line is parsed once into a temp table; the checks then read its cells.
+    """
     checks = CHECKS[kind]
     columns = list(checks)
-    if kind == "sensor_logs":
-        parsed, values, structure = _json_lines(columns)
-    else:
-        parsed, values, structure = _csv_lines(kind, columns)
     json_mode = kind == "sensor_logs"
-    reasons = [structure] + [
-        r for c in columns if (r := _check_sql(c, values[c], checks[c], json_mode)) is not None
+    parsed = _json_lines(columns, checks) if json_mode else _csv_lines(kind, columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_parsed AS {parsed}")
+    reasons = ["_structure"] + [
+        r for c in columns if (r := _check_sql(c, checks[c], json_mode)) is not None
     ]
     # The structure check must win: field checks on a broken row would only add noise.
     reason = f"coalesce({', '.join(reasons)})"
-    select_values = ", ".join(
-        f'CASE WHEN ({structure}) IS NULL THEN {values[c]} END AS "{c}"' for c in columns
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _stage_checked AS
-        SELECT source_file, line, file_date, raw, {select_values},
-               {reason} AS reason
-        FROM ({parsed})
-        """
-    )
     quoted = ", ".join(f'"{c}"' for c in columns)
+    # the checks are cheap on parsed cells: each insert evaluates them instead of a copy
     con.execute(
         f"""
         INSERT INTO bronze.{kind} ({quoted}, _source_file, _line, _file_date, _loaded_at,
                                    _row_hash, _load_id, _raw)
         SELECT {quoted}, source_file, line, file_date, ?, md5(raw), ?, raw
-        FROM _stage_checked WHERE reason IS NULL ORDER BY source_file, line
+        FROM _stage_parsed WHERE {reason} IS NULL ORDER BY source_file, line
         """,
         [params[1], params[0]],
     )
@@ -539,7 +619,8 @@ def _load_kind(con: DuckDBPyConnection, kind: str, params: list[object]) -> None
         f"""
         INSERT INTO bronze.quarantine ({QUARANTINE_COLUMNS})
         SELECT source_file, line, '{kind}', reason, raw, ?, ?, NULL
-        FROM _stage_checked WHERE reason IS NOT NULL
+        FROM (SELECT *, {reason} AS reason FROM _stage_parsed) WHERE reason IS NOT NULL
         """,
         params,
     )
+    con.execute("DROP TABLE _stage_parsed")

@@ -1,5 +1,5 @@
 """Applying the chaos rates to clean rows: one record at a time, or a day of sensor readings
-at once (masks drawn per array, lines formatted in bulk).
+at once (masks drawn per array, lines formatted column-wise by :mod:`.sensortext`).
 
 Every draw comes from one ``numpy.random.Generator`` in a fixed order, so the same seed
 writes the same bytes. A clock drift never moves a row to another day (it is clipped at the
@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+import pyarrow as pa
 
 from dtwin.warehouse.catalog import machine_variants, product_variants
 from dtwin.warehouse.chaos import ChaosRates
+from dtwin.warehouse.sensortext import number_text, object_lines, pick, stamp_text
 from dtwin.warehouse.timezones import format_offset, format_timestamp
 
 SENSOR_FIELDS = ("temperature_c", "pressure_bar", "power_kw", "energy_kwh", "efficiency")
@@ -28,6 +30,8 @@ SENSOR_DIGITS = {
     "energy_kwh": 4,
     "efficiency": 4,
 }
+_LINE_KEYS = ("machine", "ts", *SENSOR_FIELDS)
+_QUOTED = {"ts"}  # the machine cell is JSON already (json.dumps), the stamp is plain text
 _DAY = timedelta(days=1)
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
 
@@ -40,11 +44,28 @@ class Chaos:
     rates: ChaosRates
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _variants: dict[str, list[str]] = field(default_factory=dict)
+    _spellings: dict[tuple[str, ...], tuple[list[str], np.ndarray, np.ndarray]] = field(
+        default_factory=dict
+    )
 
     def variants(self, machine_id: str) -> list[str]:
         if machine_id not in self._variants:
             self._variants[machine_id] = machine_variants(machine_id)
         return self._variants[machine_id]
+
+    def spellings(self, machine_ids: tuple[str, ...]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """JSON texts of the machines, then of each machine's variants; for each machine the
+        index of its first variant and how many it has."""
+        if machine_ids not in self._spellings:
+            texts = [json.dumps(m) for m in machine_ids]
+            first, count = [], []
+            for m in machine_ids:
+                variants = self.variants(m)
+                first.append(len(texts))
+                count.append(len(variants))
+                texts += [json.dumps(v) for v in variants]
+            self._spellings[machine_ids] = (texts, np.asarray(first), np.asarray(count))
+        return self._spellings[machine_ids]
 
     def machine(self, machine_id: str) -> str:
         if self.rng.random() >= self.rates.machine_variants:
@@ -110,7 +131,7 @@ class SensorDay:
 
 def sensor_lines(
     ch: Chaos, readings: SensorDay, day: int, last: int
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, pa.Array]:
     """The chaotic JSON lines of a day of readings and the day each one is delivered on.
 
     Copies of a reading sit next to each other, a malformed copy right after its line.
@@ -133,24 +154,22 @@ def sensor_lines(
         deliver[late] = np.minimum(day + rng.integers(1, 4, size=int(late.sum())), last)
     bad = rng.random(n) < rates.malformed_rows
     ch.counts["malformed_rows"] += int(bad.sum())
-    template = (
-        '{"machine":%s,"ts":"%s","temperature_c":%s,"pressure_bar":%s,"power_kw":%s,'
-        '"energy_kwh":%s,"efficiency":%s}'
-    )
-    rows = list(zip(names, ts, *cells, strict=True))
-    lines = [template % row for row in rows]
+    row_cells = [names, ts, *cells]
+    lines = object_lines(_LINE_KEYS, row_cells, _QUOTED)
     if not bad.any():
         return deliver, lines
-    out_lines: list[str] = []
-    out_days: list[int] = []
-    for i in range(n):
-        out_lines.append(lines[i])
-        out_days.append(int(deliver[i]))
-        if bad[i]:
-            row = rows[i]
-            out_lines.append(template % (*row[:4], '"high"', *row[5:]))
-            out_days.append(day)
-    return np.asarray(out_days), out_lines
+    # a malformed copy: the power reading as a word
+    wrong = np.flatnonzero(bad)
+    bad_cells = [c.take(pa.array(wrong)) for c in row_cells]
+    bad_cells[_LINE_KEYS.index("power_kw")] = pa.array(['"high"'] * wrong.size, pa.string())
+    bad_lines = object_lines(_LINE_KEYS, bad_cells, _QUOTED)
+    before = np.concatenate([[0], np.cumsum(bad)[:-1]])  # malformed copies before each row
+    at = np.arange(n) + before
+    order = np.empty(n + wrong.size, dtype=np.int64)
+    order[at] = np.arange(n)
+    order[at[wrong] + 1] = n + np.arange(wrong.size)
+    days = np.concatenate([deliver, np.full(wrong.size, day)])[order]
+    return days, pa.concat_arrays([lines, bad_lines]).take(pa.array(order))
 
 
 def _slot_stamps(readings: SensorDay, slots: int) -> np.ndarray:
@@ -161,22 +180,22 @@ def _slot_stamps(readings: SensorDay, slots: int) -> np.ndarray:
     return np.tile(one_day, len(readings.machine_ids))
 
 
-def _machine_names(ch: Chaos, machine_ids: list[str], machine_of_row: np.ndarray) -> list[str]:
+def _machine_names(ch: Chaos, machine_ids: list[str], machine_of_row: np.ndarray) -> pa.Array:
     """Each row's machine spelling as a JSON string (a variant on machine_variants rows)."""
     rng = ch.rng
     n = machine_of_row.size
     varied = rng.random(n) < ch.rates.machine_variants
-    pick = rng.random(n)
+    pick_at = rng.random(n)
     ch.counts["machine_variants"] += int(varied.sum())
-    quoted = [json.dumps(m) for m in machine_ids]
-    names = [quoted[i] for i in machine_of_row.tolist()]
-    for i in np.flatnonzero(varied).tolist():
-        variants = ch.variants(machine_ids[machine_of_row[i]])
-        names[i] = json.dumps(variants[int(pick[i] * len(variants))])
-    return names
+    texts, first, count = ch.spellings(tuple(machine_ids))
+    index = machine_of_row.astype(np.int64)
+    rows = np.flatnonzero(varied)
+    of = index[rows]
+    index[rows] = first[of] + (pick_at[rows] * count[of]).astype(np.int64)
+    return pick(texts, index)
 
 
-def _drifted_stamps(ch: Chaos, stamps: np.ndarray, slot_minutes: int, n: int) -> list[str]:
+def _drifted_stamps(ch: Chaos, stamps: np.ndarray, slot_minutes: int, n: int) -> pa.Array:
     """Timestamps with drift (below half a slot) and some in local time, as text."""
     rng, rates = ch.rng, ch.rates
     drifted = rng.random(n) < rates.timestamp_drift
@@ -187,20 +206,14 @@ def _drifted_stamps(ch: Chaos, stamps: np.ndarray, slot_minutes: int, n: int) ->
     ch.counts["local_timestamps"] += int(local.sum())
     offset = rates.local_offset_minutes
     seconds = stamps + np.where(drifted, drift, 0) + np.where(local, offset * 60, 0)
-    text = np.datetime_as_string(_EPOCH + seconds.astype("timedelta64[s]"), unit="s")
-    suffix = np.where(local, format_offset(offset), "Z")
-    return np.char.add(text, suffix).tolist()
+    return stamp_text(seconds, local, format_offset(offset))
 
 
-def _value_cells(ch: Chaos, readings: SensorDay, src: np.ndarray, n: int) -> list[list[str]]:
+def _value_cells(ch: Chaos, readings: SensorDay, src: np.ndarray, n: int) -> list[pa.Array]:
     """Each field's values as JSON text per row, ``null`` where the chaos blanked them."""
     nulls = ch.rng.random((len(SENSOR_FIELDS), n)) < ch.rates.sensor_nulls
     ch.counts["sensor_nulls"] += int(nulls.sum())
-    cells = []
-    for k, name in enumerate(SENSOR_FIELDS):
-        flat = readings.values[name].reshape(-1)[src].tolist()
-        column = [repr(v) for v in flat]
-        for i in np.flatnonzero(nulls[k]).tolist():
-            column[i] = "null"
-        cells.append(column)
-    return cells
+    return [
+        number_text(readings.values[name].reshape(-1)[src], SENSOR_DIGITS[name], nulls[k])
+        for k, name in enumerate(SENSOR_FIELDS)
+    ]

@@ -47,6 +47,7 @@ class IngestResult:
     rows_rejected: int = 0  # rows in silver.rejected after this run (all loads, not just this)
 
 
+INGEST_MEMORY_LIMIT = "2GB"
 # Tables a database may hold before its first ingest (sim events loaded into a new file).
 _PRE_INGEST_TABLES = {"gold.fact_sim_event", "gold.build_info", "gold.sim_station_events"}
 # Columns added after the first release: an older warehouse gets them on its next ingest.
@@ -188,6 +189,7 @@ def ingest(
         remove_database(db_path)
     con = connect(db_path)
     try:
+        _limit_memory(con)
         check_warehouse(con, db_path)
         catalog, source = resolve_catalog(out, factory, stored_catalog(con))
         with transaction(con):
@@ -220,6 +222,13 @@ def ingest(
         seconds=(datetime.now(UTC) - started).total_seconds(),
         rows_rejected=int(rejected),
     )
+
+
+def _limit_memory(con: DuckDBPyConnection) -> None:
+    """Keep DuckDB's working memory under ``INGEST_MEMORY_LIMIT``: a large plant's silver
+    rebuild (sorts, windows, joins over millions of readings) spills to ``<db>.tmp`` beyond it
+    instead of taking most of the machine's memory (DuckDB's default is 80% of it)."""
+    con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
 
 
 def _load_groups(

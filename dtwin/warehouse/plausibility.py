@@ -251,11 +251,15 @@ def create_rejected(con: DuckDBPyConnection) -> None:
 
 
 def set_aside(con: DuckDBPyConnection, kind: str, checked: str) -> None:
-    """Move the rows of the checked table that broke a rule into ``silver.rejected``."""
+    """Move the rows of the checked table that broke a rule into ``silver.rejected``, with
+    the line as delivered from bronze (a source line is loaded once: file and line are its
+    key), so the checked rows need not carry it."""
     con.execute(
         f"""
         INSERT INTO silver.rejected
-        SELECT _source_file, _line, '{kind}', _rule, _reason, _raw
-        FROM {checked} WHERE _rule IS NOT NULL ORDER BY _source_file, _line
+        SELECT c._source_file, c._line, '{kind}', c._rule, c._reason, b._raw
+        FROM {checked} c
+        JOIN bronze.{kind} b ON b._source_file = c._source_file AND b._line = c._line
+        WHERE c._rule IS NOT NULL ORDER BY c._source_file, c._line
         """
     )

@@ -18,6 +18,7 @@ as soon as no later day can add to them.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
@@ -26,12 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from dtwin.cli_params import SEED_MAX
 from dtwin.errors import WarehouseError
 from dtwin.warehouse.catalog import PlantCatalog, check_sensor_interval, machine_key
 from dtwin.warehouse.chaos import ChaosRates
 from dtwin.warehouse.inject import SENSOR_DIGITS, SENSOR_FIELDS, Chaos, SensorDay, sensor_lines
+from dtwin.warehouse.sensortext import joined
 
 SLOT_MINUTES = 15  # the default sensor interval
 FIRMWARE_EVERY_DAYS = 45
@@ -93,11 +96,14 @@ class GeneratedData:
     sensor_interval_min: int = SLOT_MINUTES
 
 
+_NEEDS_QUOTES = re.compile('[,"\n\r]')
+
+
 def csv_line(values: list[Any]) -> str:
     cells = []
     for value in values:
         text = "" if value is None else str(value)
-        if any(ch in text for ch in ',"\n\r'):
+        if _NEEDS_QUOTES.search(text):
             text = '"' + text.replace('"', '""') + '"'
         cells.append(text)
     return ",".join(cells)
@@ -188,6 +194,8 @@ class RawWriter:
         self.firmware = {m.machine_id: m.firmware for m in catalog.machines}
         self.products = {p.product_id: p for p in catalog.products}
         self.deliveries: dict[tuple[int, str], list[str]] = defaultdict(list)
+        # sensor lines per delivery day, in chunks as built (see :mod:`.sensortext`)
+        self.sensor_chunks: dict[int, list[pa.Array]] = defaultdict(list)
         self.rows: dict[str, int] = defaultdict(int)
         self.files = 0
         self._log_no: dict[int, int] = defaultdict(int)
@@ -296,11 +304,11 @@ class RawWriter:
         readings = SensorDay(machine_ids, self.day_start(day), self.interval_min, rounded)
         deliver, lines = sensor_lines(self.chaos, readings, day, self.last)
         if deliver.size and (deliver == day).all():
-            self.deliveries[(day, "sensor_logs")].extend(lines)
+            self.sensor_chunks[day].append(lines)
         else:
             for target in np.unique(deliver).tolist():
-                chosen = np.flatnonzero(deliver == target).tolist()
-                self.deliveries[(target, "sensor_logs")].extend(lines[i] for i in chosen)
+                chosen = pa.array(np.flatnonzero(deliver == target))
+                self.sensor_chunks[target].append(lines.take(chosen))
         return np.round(rounded["energy_kwh"].sum(axis=1), 4)
 
     def update_firmware(self, day: int) -> None:
@@ -325,13 +333,15 @@ class RawWriter:
         folder = self.raw_dir / day_start.date().isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         for kind, name in FILE_NAMES.items():
-            lines = self.deliveries.pop((day, kind), [])
-            self.rows[kind] += len(lines)
             if kind == "sensor_logs":
-                body = ",\n".join(lines)
-                text = "[\n" + body + ("\n" if lines else "") + "]\n"
+                chunks = self.sensor_chunks.pop(day, [])
+                rows = sum(len(c) for c in chunks)
+                text = "[\n" + joined(chunks, ",\n") + ("\n" if rows else "") + "]\n"
             else:
+                lines = self.deliveries.pop((day, kind), [])
+                rows = len(lines)
                 text = "\n".join([",".join(CSV_COLUMNS[kind]), *lines]) + "\n"
+            self.rows[kind] += rows
             (folder / name).write_text(text, encoding="utf-8")
             self.files += 1
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _BREAK = re.compile(rb"\r\n|\r|\n")
+_TEXT_BREAK = re.compile("\r\n|\r|\n")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -41,6 +42,27 @@ def split_lines(data: bytes) -> list[RawLine]:
     if pieces and pieces[-1] == b"":
         pieces.pop()  # the break after the last line opens no new line
     return [decode_line(number, piece) for number, piece in enumerate(pieces, start=1)]
+
+
+def clean_lines(data: bytes) -> list[str] | None:
+    """The lines of a file that is UTF-8 text throughout (no NUL byte, not UTF-16), split as
+    :func:`split_lines` splits them; None when some line needs the per-line reader.
+
+    Decoding the whole file at once gives the same text as decoding each line: UTF-8 never
+    puts a CR or LF byte inside a character.
+    """
+    if data.startswith(_UTF16_BOMS) or b"\x00" in data:
+        return None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    pieces = _TEXT_BREAK.split(text) if "\r" in text else text.split("\n")
+    if pieces and pieces[-1] == "":
+        pieces.pop()  # the break after the last line opens no new line
+    return pieces
 
 
 def read_lines(path: str | Path) -> list[RawLine]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dtwin.warehouse.catalog import MACHINE_KEY_SQL, PRODUCT_KEY_SQL, PlantCatalog, machine_key
+from dtwin.warehouse.interpolation import interpolated
 from dtwin.warehouse.plausibility import (
     Rule,
     batch_rules,
@@ -167,7 +168,7 @@ def _batches(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
                {_offset("b.start_time")} AS start_offset_min,
                {_offset("b.end_time")} AS end_offset_min,
                coalesce(pc.min_cycle_s, c.min_cycle_s) AS _min_cycle_s,
-               b._source_file, b._line, b._file_date, b._row_hash, b._raw,
+               b._source_file, b._line, b._file_date, b._row_hash,
                {window_columns("b._file_date")}
         FROM bronze.production_batches b
         LEFT JOIN silver.machine_spellings ms ON ms.raw = b.machine_id
@@ -209,7 +210,7 @@ def _qc(con: DuckDBPyConnection) -> None:
                try_cast(q.inspected_units AS DOUBLE) AS inspected_value,
                try_cast(q.defective_units AS DOUBLE) AS defective_value,
                q.inspector, lower(trim(q.result)) AS result,
-               q._source_file, q._line, q._file_date, q._row_hash, q._raw,
+               q._source_file, q._line, q._file_date, q._row_hash,
                {window_columns("q._file_date")}
         FROM bronze.qc_checks q
         """,
@@ -242,7 +243,7 @@ def _operator_logs(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
                {_offset("o.timestamp")} AS offset_min,
                ms.machine_id, o.machine_id AS machine_raw,
                o.operator, o.event, o.detail,
-               o._source_file, o._line, o._file_date, o._row_hash, o._raw,
+               o._source_file, o._line, o._file_date, o._row_hash,
                {window_columns("o._file_date")}
         FROM bronze.operator_logs o
         LEFT JOIN silver.machine_spellings ms ON ms.raw = o.machine_id
@@ -266,13 +267,9 @@ def _operator_logs(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
 
 
 def _interpolated(field: str) -> str:
-    """Linear interpolation in time between the nearest known neighbours of a null value."""
-    prev, nxt = f"{field}_prev", f"{field}_next"
-    return f"""
-        CASE WHEN {prev} IS NOT NULL AND {nxt} IS NOT NULL
-             THEN {prev}.v + ({nxt}.v - {prev}.v) * (t - {prev}.t) / ({nxt}.t - {prev}.t)
-             ELSE coalesce({prev}.v, {nxt}.v) END
-    """
+    """Linear interpolation in time between the nearest known neighbours of a null value
+    (computed by :func:`~dtwin.warehouse.interpolation.interpolated`)."""
+    return f"{field}_interp"
 
 
 def _checked_sensors(con: DuckDBPyConnection, catalog: PlantCatalog) -> str:
@@ -284,7 +281,7 @@ def _checked_sensors(con: DuckDBPyConnection, catalog: PlantCatalog) -> str:
         SELECT ms.machine_id, s.machine AS machine_raw,
                {_utc("s.ts")} AS ts_utc, {_offset("s.ts")} AS offset_min, {casts},
                c.rated_kw AS _rated_kw,
-               s._source_file, s._line, s._file_date, s._row_hash, s._raw,
+               s._source_file, s._line, s._file_date, s._row_hash,
                {window_columns("s._file_date")}
         FROM bronze.sensor_logs s
         LEFT JOIN silver.machine_spellings ms ON ms.raw = s.machine
@@ -303,36 +300,57 @@ def _sensors(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
     temperature, on pressure or on the run share from the batch records, else a linear
     interpolation in time. Other fields are interpolated in time.
 
-    The SQL is one CTE per step, each built by a function named after it.
+    Each step is a temp table built once (a CTE read twice would be computed twice) and
+    dropped as soon as the next one is built; the interpolation in time is computed with
+    numpy (:mod:`.interpolation`) and joined back by position.
     """
+    params = _slot_params(catalog)
     checked = _checked_sensors(con, catalog)
-    steps = {
-        "typed": f"""
-            SELECT * EXCLUDE (_raw, _window_lo, _window_end, _rule, _reason)
-            FROM {checked} WHERE _rule IS NULL""",
-        "slotted": _slotted_cte("typed"),
-        "unique_rows": """
-            SELECT *, epoch(slot_start) AS t, CAST(slot_start AS DATE) AS reading_date
-            FROM slotted WHERE copy_no = 1""",
-        "shares": _run_shares_cte("unique_rows"),
-        "with_share": """
-            SELECT u.*, coalesce(sh.run_share, 0) AS run_share,
-                   coalesce(u.energy_kwh, u.power_kw * $slot_hours) AS energy_known
-            FROM unique_rows u LEFT JOIN shares sh USING (machine_id, slot_start)""",
-        "fits": _energy_fits_cte("with_share"),
-        "neighbours": _neighbours_cte("with_share", "fits"),
-        "filled": _filled_cte("neighbours"),
-    }
-    ctes = ",\n".join(f"{name} AS ({body}\n)" for name, body in steps.items())
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE silver.sensor_readings AS
-        WITH {ctes}
-        {_sensor_columns("filled")}
-        ORDER BY machine_id, slot_start
-        """,
-        _slot_params(catalog),
-    )
+    unique = f"""
+        WITH typed AS (
+            SELECT * EXCLUDE (_window_lo, _window_end, _rule, _reason)
+            FROM {checked} WHERE _rule IS NULL
+        ), slotted AS ({_slotted_cte("typed")})
+        SELECT *, epoch(slot_start) AS t, CAST(slot_start AS DATE) AS reading_date
+        FROM slotted WHERE copy_no = 1"""
+    _temp(con, "_sensor_unique", unique, params, drop=checked)
+    shared = f"""
+        WITH shares AS ({_run_shares_cte("_sensor_unique")})
+        SELECT u.*, coalesce(sh.run_share, 0) AS run_share,
+               coalesce(u.energy_kwh, u.power_kw * $slot_hours) AS energy_known
+        FROM _sensor_unique u LEFT JOIN shares sh USING (machine_id, slot_start)"""
+    _temp(con, "_sensor_shared", shared, params, drop="_sensor_unique")
+    _temp(con, "_sensor_fits", _energy_fits_cte("_sensor_shared"), params)
+    con.register("_sensor_interp", interpolated(con, "_sensor_shared", SENSOR_FIELDS))
+    try:
+        neighbours = _neighbours_cte("_sensor_shared", "_sensor_interp", "_sensor_fits")
+        final = f"""
+            CREATE OR REPLACE TABLE silver.sensor_readings AS
+            WITH neighbours AS ({neighbours}),
+                 filled AS ({_filled_cte("neighbours")})
+            {_sensor_columns("filled")}
+            ORDER BY machine_id, slot_start
+            """
+        con.execute(final, _used(params, final))
+    finally:
+        con.unregister("_sensor_interp")
+    con.execute("DROP TABLE _sensor_shared")
+    con.execute("DROP TABLE _sensor_fits")
+
+
+def _temp(
+    con: DuckDBPyConnection, name: str, body: str, params: dict[str, float], drop: str = ""
+) -> None:
+    """Build the temp table ``name`` from ``body``, then drop the table ``drop`` it was
+    built from (if named)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {body}", _used(params, body))
+    if drop:
+        con.execute(f"DROP TABLE {drop}")
+
+
+def _used(params: dict[str, float], body: str) -> dict[str, float]:
+    """The parameters a statement names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if f"${k}" in body}
 
 
 def _slotted_cte(rows: str) -> str:
@@ -347,7 +365,13 @@ def _slotted_cte(rows: str) -> str:
 
 
 def _run_shares_cte(rows: str) -> str:
-    """Share of each slot that the batch records say the machine was running."""
+    """Share of each slot that the batch records say the machine was running.
+
+    Each batch is spread over the slots it overlaps (from the slot of its start to its end)
+    and joined to the readings on machine and slot: a join on the machine alone with the
+    overlap as a condition would compare every reading with every batch of its machine,
+    a cost that grows with the square of the days.
+    """
     slot_end = f"u.slot_start + {_SLOT}"
     return f"""
             SELECT u.machine_id, u.slot_start,
@@ -355,10 +379,11 @@ def _run_shares_cte(rows: str) -> str:
                        greatest(u.slot_start, b.start_utc),
                        least({slot_end}, b.end_utc))))
                        / CAST($slot_seconds AS DOUBLE) AS run_share
-            FROM {rows} u JOIN silver.production_batches b
-              ON b.machine_id = u.machine_id
-             AND b.start_utc < {slot_end}
-             AND b.end_utc > u.slot_start
+            FROM {rows} u JOIN (
+                SELECT machine_id, start_utc, end_utc, unnest(
+                           range(time_bucket({_SLOT}, start_utc), end_utc, {_SLOT})) AS slot_start
+                FROM silver.production_batches
+            ) b ON b.machine_id = u.machine_id AND b.slot_start = u.slot_start
             GROUP BY ALL"""
 
 
@@ -397,28 +422,20 @@ def _energy_models() -> tuple[str, str]:
     return sensors_model, share_model
 
 
-def _neighbours_cte(rows: str, fits: str) -> str:
-    """The energy models, and each field's nearest known values before and after in time."""
-    window = (
-        "(PARTITION BY machine_id ORDER BY slot_start ROWS BETWEEN UNBOUNDED PRECEDING "
-        "AND 1 PRECEDING)"
-    )
-    window_next = (
-        "(PARTITION BY machine_id ORDER BY slot_start ROWS BETWEEN 1 FOLLOWING "
-        "AND UNBOUNDED FOLLOWING)"
-    )
-    neighbours = ", ".join(
-        f"last_value(CASE WHEN {f} IS NOT NULL THEN {{'t': t, 'v': {f}}} END IGNORE NULLS) "
-        f"OVER {window} AS {f}_prev, "
-        f"first_value(CASE WHEN {f} IS NOT NULL THEN {{'t': t, 'v': {f}}} END IGNORE NULLS) "
-        f"OVER {window_next} AS {f}_next"
-        for f in SENSOR_FIELDS
-    )
+def _neighbours_cte(rows: str, interp: str, fits: str) -> str:
+    """The energy models, and each field's interpolation between its known neighbours in time
+    (``interp``: the same rows in the same order, joined by position; a row out of step is an
+    error, never a wrong value)."""
     sensors_model, share_model = _energy_models()
+    interpolations = ", ".join(f"i.{f}_interp" for f in SENSOR_FIELDS)
     return f"""
-            SELECT w.*, {sensors_model} AS model_sensors, {share_model} AS model_share,
-                   {neighbours}
-            FROM {rows} w LEFT JOIN {fits} f USING (machine_id, reading_date)"""
+            SELECT w.*, {sensors_model} AS model_sensors, {share_model} AS model_share
+            FROM (
+                SELECT r.*, {interpolations}
+                FROM {rows} r POSITIONAL JOIN {interp} i
+                WHERE CASE WHEN r.t IS NOT DISTINCT FROM i.t THEN true
+                           ELSE error('silver: interpolated sensor rows out of step') END
+            ) w LEFT JOIN {fits} f USING (machine_id, reading_date)"""
 
 
 def _filled_cte(rows: str) -> str:
