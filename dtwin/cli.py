@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "simulate": "dtwin.sim.cli:simulate",
     "schedule": "dtwin.schedule.cli:schedule",
     "twin": "dtwin.twin.cli:twin",
+    "health": "dtwin.health.cli:health",
 }
 
 

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 FRONTS = [
+    "dtwin.health",
     "dtwin.pipeline",
     "dtwin.schedule",
     "dtwin.sim",
