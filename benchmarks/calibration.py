@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from invented_plant import INVENTED_PLANT
+
 from dtwin.sim import load_factory, mes_log, parse_factory, simulate, write_mes_log
 from dtwin.twin.calibration import calibrate, write_factory
 
@@ -31,26 +33,8 @@ MINUTES_PER_DAY = 1440.0
 PROCESS_BAR = 0.10
 MTBF_BAR = 0.35
 
-PLANT: dict[str, Any] = {
-    "name": "invented plant (benchmark)",
-    "products": [
-        {"name": "bracket", "routing": ["cut", "mill", "inspect"],
-         "arrival": {"dist": "exponential", "mean": 8.0}},
-        {"name": "housing", "routing": ["cut", "weld", "mill", "inspect"],
-         "arrival": {"dist": "exponential", "mean": 10.0}},
-    ],
-    "stations": [
-        {"name": "cut", "process_time": {"dist": "lognormal", "mean": 2.0, "std": 0.6}},
-        {"name": "weld", "defect_rate": 0.03,
-         "process_time": {"dist": "triangular", "low": 1.5, "mode": 2.5, "high": 4.0}},
-        {"name": "mill", "machines": 2,
-         "process_time": {"dist": "weibull", "shape": 2.5, "scale": 5.6},
-         "failure": {"ttf": {"dist": "weibull", "shape": 1.5, "scale": 266.0},
-                     "repair": {"dist": "lognormal", "mean": 20.0, "std": 8.0}}},
-        {"name": "inspect", "kind": "inspection", "detection_rate": 0.9,
-         "process_time": {"dist": "uniform", "low": 0.8, "high": 1.2}},
-    ],
-}  # fmt: skip
+# the done-when plant (benchmarks/invented_plant.py), under this benchmark's name
+PLANT: dict[str, Any] = {**INVENTED_PLANT, "name": "invented plant (benchmark)"}
 
 
 def true_means(plant: dict[str, Any]) -> dict[str, dict[str, float | None]]:
