@@ -14,11 +14,18 @@ Schedules
 Solving
     ``solve`` (dtwin's CP-SAT model) with ``SolverSettings`` and ``Phase``;
     ``solve_textbook`` (the benchmarks' baseline); dispatching rules: ``dispatch``,
-    ``best_rule``, ``RULES``, ``MODES``
+    ``best_rule``, ``RULES``, ``MODES``; every method (CP-SAT, tabu search, simulated annealing,
+    genetic algorithm, hybrid) through ``solve_with`` with ``METHODS`` and ``DEFAULT_METHOD``
+    (:mod:`dtwin.schedule.search`)
 Rescheduling
     ``reschedule``, ``MachineDown``, ``RushJob``, ``RescheduleResult``
 Tables and figures
     ``schedule_frame``, ``rule_table``, ``plot_gantt``
+Learned dispatching (:mod:`dtwin.schedule.rl`; gymnasium, torch and sb3-contrib load on use)
+    ``DispatchEnv``, ``DynamicDispatchEnv``, ``make_vec_env``, ``FEATURES``; ``taillard``,
+    ``published_instance``, ``evaluation_instances``, ``TA_OPTIMA``; ``load_policy``,
+    ``solve_policy``, ``policy_action``, ``TrainConfig``, ``train_policy``; ``EvalTask``,
+    ``compare_dispatchers``
 """
 
 from __future__ import annotations
@@ -57,6 +64,9 @@ _EXPORTS: dict[str, str] = {
     "best_rule": "dtwin.schedule.rules",
     "RULES": "dtwin.schedule.rules",
     "MODES": "dtwin.schedule.rules",
+    "solve_with": "dtwin.schedule.search.methods",
+    "METHODS": "dtwin.schedule.search.methods",
+    "DEFAULT_METHOD": "dtwin.schedule.search.methods",
     "reschedule": "dtwin.schedule.rescheduling",
     "MachineDown": "dtwin.schedule.rescheduling",
     "RushJob": "dtwin.schedule.rescheduling",
@@ -64,6 +74,21 @@ _EXPORTS: dict[str, str] = {
     "schedule_frame": "dtwin.schedule.frame",
     "rule_table": "dtwin.schedule.frame",
     "plot_gantt": "dtwin.schedule.plots",
+    "DispatchEnv": "dtwin.schedule.rl.env",
+    "DynamicDispatchEnv": "dtwin.schedule.rl.dynamic",
+    "make_vec_env": "dtwin.schedule.rl.vector",
+    "FEATURES": "dtwin.schedule.rl.features",
+    "taillard": "dtwin.schedule.rl.generators",
+    "published_instance": "dtwin.schedule.rl.generators",
+    "evaluation_instances": "dtwin.schedule.rl.generators",
+    "TA_OPTIMA": "dtwin.schedule.rl.generators",
+    "load_policy": "dtwin.schedule.rl.dispatcher",
+    "solve_policy": "dtwin.schedule.rl.dispatcher",
+    "policy_action": "dtwin.schedule.rl.dispatcher",
+    "TrainConfig": "dtwin.schedule.rl.train",
+    "train_policy": "dtwin.schedule.rl.train",
+    "EvalTask": "dtwin.schedule.rl.evaluate",
+    "compare_dispatchers": "dtwin.schedule.rl.evaluate",
 }
 
 __all__ = sorted(_EXPORTS)

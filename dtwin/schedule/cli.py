@@ -12,13 +12,19 @@ from dtwin.schedule.checker import check as check_schedule
 from dtwin.schedule.cpsat.settings import MAX_TIME_LIMIT, MAX_WORKERS
 from dtwin.schedule.formats import load_instance, load_schedule, schedule_to_dict
 from dtwin.schedule.instance import Instance
+from dtwin.schedule.rl.cli import train_policy_cmd
 from dtwin.schedule.rules import MODES, RULES, dispatch
+from dtwin.schedule.search.budget import MAX_ITERATIONS
+from dtwin.schedule.search.methods import DEFAULT_METHOD, METHODS
 from dtwin.schedule.solution import OBJECTIVES, Schedule, weighted_tardiness
 
 
 @click.group("schedule")
 def schedule() -> None:
     """Job-shop scheduling: CP-SAT, dispatching rules, schedule checking."""
+
+
+schedule.add_command(train_policy_cmd)
 
 
 @schedule.command("solve")
@@ -35,16 +41,40 @@ def schedule() -> None:
     type=FiniteFloat(min=0.01, max=MAX_TIME_LIMIT),
     default=10.0,
     show_default=True,
-    help="CP-SAT time limit in seconds.",
+    help="Time limit in seconds.",
 )
 @click.option(
     "--workers",
     type=click.IntRange(1, MAX_WORKERS),
     default=2,
     show_default=True,
-    help="CP-SAT worker threads.",
+    help="Workers: CP-SAT threads; tabu/sa/ga independent runs in processes (best kept); "
+    "hybrid one tabu thread beside CP-SAT.",
 )
-@seed_option("CP-SAT random seed.")
+@seed_option("Random seed (CP-SAT's and the metaheuristics').")
+@click.option(
+    "--method",
+    type=click.Choice([*METHODS, "policy"]),
+    default=DEFAULT_METHOD,
+    show_default=True,
+    help="cpsat, tabu search (N7), simulated annealing, genetic algorithm, or hybrid (CP-SAT "
+    "and tabu search together; CP-SAT alone where tabu cannot go). tabu/sa/ga: plain job "
+    "shops and the makespan only. policy: the learned dispatcher (--policy; makespan only).",
+)
+@click.option(
+    "--iterations",
+    type=click.IntRange(1, MAX_ITERATIONS),
+    default=None,
+    help="Cap the steps of tabu/sa (children of ga); the same seed then gives the same "
+    "schedule if the cap ends the run before the time limit does.",
+)
+@click.option(
+    "--policy",
+    "policy_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Policy folder for --method policy (default: the shipped models/dispatch).",
+)
 @click.option(
     "--rule",
     "rules",
@@ -66,6 +96,9 @@ def solve_cmd(
     time_limit: float,
     workers: int,
     seed: int,
+    method: str,
+    iterations: int | None,
+    policy_dir: Path | None,
     rules: tuple[str, ...],
     mode: str,
     as_json: bool,
@@ -76,10 +109,14 @@ def solve_cmd(
     if rules:
         results = [dispatch(instance, rule, mode, objective) for rule in rules]
         best = min(results, key=lambda s: s.value)
-    else:
-        from dtwin.schedule.solver import solve
+    elif method == "policy":
+        from dtwin.schedule.rl.dispatcher import solve_with_policy
 
-        best = solve(instance, objective, time_limit, workers, seed)
+        best = solve_with_policy(instance, policy_dir, objective)
+    else:
+        from dtwin.schedule.search.methods import solve_with
+
+        best = solve_with(instance, method, objective, time_limit, workers, seed, iterations)
     check_schedule(instance, best)
     if as_json:
         click.echo(json.dumps(schedule_to_dict(best, instance.name), allow_nan=False))
