@@ -11,9 +11,10 @@ rows delivered against the rows loaded, quarantined and rejected: they must add 
 5 machines, two products on two lines, process times of 40-60 min so that the simulation is
 not the bottleneck, batches per 4-hour window) for ``--days`` and a quarter of it, with a
 sensor reading per machine every ``--sensor-interval-min`` minutes, and prints the wall time
-of generate and of ingest (split into bronze and silver + gold), the peak RSS of each phase
-(each runs in its own process), the CPU seconds of both (all threads), the rows and the
-seconds per million rows at both sizes.
+of generate and of ingest (split into bronze and silver + gold), the CPU seconds of each
+of the three (all threads; on a shared machine the figure that depends least on the load),
+wall and CPU seconds per million rows at both sizes, the peak RSS of each phase (each runs in
+its own process), gold's largest relative error against the truth and the load average.
 Bar: 50 machines, 365 days, 5 min in <= 180 s, peak < 4 GB.
 
 Run: ``python benchmarks/warehouse.py [--days 30 365] [--seed 0] [--damaged-day]`` or
@@ -190,7 +191,8 @@ def scale_phase(
     phase: str, folder: Path, machines: int, days: int, interval: int, seed: int
 ) -> dict:
     """One phase of a scale run in this process (the parent runs each phase in its own
-    process, so each peak RSS is that phase's own): ``generate`` or ``ingest``."""
+    process, so each peak RSS is that phase's own): ``generate``, ``ingest`` or ``validate``
+    (gold against the truth, after the timed phases)."""
     out, db = folder / "plant", folder / "warehouse.duckdb"
     t0 = time.perf_counter()
     if phase == "generate":
@@ -207,13 +209,23 @@ def scale_phase(
             "rows": sum(generated.rows.values()),
             "sensor_rows": generated.rows["sensor_logs"],
         }
+    elif phase == "validate":
+        report = check_against_truth(db, out)
+        figures = {"max_rel_error": report.max_rel_error, "passed": report.passed}
     else:
         marks = []
-        result = ingest(out, db, on_group_loaded=lambda _: marks.append(time.perf_counter()))
-        bronze_s = (marks[-1] if marks else t0) - t0
+        c0 = time.process_time()
+        result = ingest(
+            out,
+            db,
+            on_group_loaded=lambda _: marks.append((time.perf_counter(), time.process_time())),
+        )
+        bronze_s, bronze_cpu = (marks[-1][0] - t0, marks[-1][1] - c0) if marks else (0.0, 0.0)
         figures = {
             "bronze_s": bronze_s,
             "silver_gold_s": time.perf_counter() - t0 - bronze_s,
+            "bronze_cpu_s": bronze_cpu,  # all threads of the process
+            "silver_gold_cpu_s": time.process_time() - c0 - bronze_cpu,
             "rows_loaded": result.rows_loaded,
             "quarantined": result.rows_quarantined,
             "rejected": result.rows_rejected,
@@ -232,7 +244,7 @@ def scale_run(machines: int, days: int, interval: int, seed: int) -> dict[str, f
     """Generate, then ingest, each in a child process; their figures together."""
     runs = {}
     with tempfile.TemporaryDirectory(prefix=f"dtwin-scale-{days}-") as tmp:
-        for phase in ("generate", "ingest"):
+        for phase in ("generate", "ingest", "validate"):
             command = [sys.executable, __file__, "--scale-phase", phase, tmp, str(machines),
                        str(days), str(interval), str(seed)]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -241,6 +253,11 @@ def scale_run(machines: int, days: int, interval: int, seed: int) -> dict[str, f
             runs[phase] = json.loads(done.stdout.strip().splitlines()[-1])
     gen, ing = runs["generate"], runs["ingest"]
     return {
+        "load": os.getloadavg()[0],
+        "gen_cpu_s": gen["cpu_s"],
+        "bronze_cpu_s": ing["bronze_cpu_s"],
+        "silver_gold_cpu_s": ing["silver_gold_cpu_s"],
+        "max_rel_error": runs["validate"]["max_rel_error"],
         "days": days,
         "rows": gen["rows"],
         "sensor_rows": gen["sensor_rows"],
@@ -258,29 +275,33 @@ def scale_run(machines: int, days: int, interval: int, seed: int) -> dict[str, f
 
 
 def print_scale(machines: int, days: int, interval: int, seed: int) -> None:
-    """The scale bar at a quarter of ``days`` and at ``days`` (cost per million rows at both)."""
+    """The scale bar at a quarter of ``days`` and at ``days``: wall time, CPU seconds (all
+    threads) per phase, both per million rows, peak memory, and the check against truth."""
     sizes = sorted({max(1, days // 4), days})
     # on a shared machine the wall times depend on the load; the CPU seconds much less
     print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(
-        f"{'days':>5} {'rows':>9} {'gen s':>7} {'bronze s':>8} {'silver+gold s':>13} "
-        f"{'ingest s':>8} {'total s':>7} {'s/M rows':>8} {'cpu s':>6} {'gen GB':>6} "
-        f"{'ingest GB':>9}",
+        f"{'days':>5} {'rows':>9} {'gen s':>6} {'bronze s':>8} {'silver+gold s':>13} "
+        f"{'total s':>7} {'s/M rows':>8} | {'gen cpu':>7} {'bronze cpu':>10} "
+        f"{'silver+gold cpu':>15} {'cpu s':>6} {'cpu s/M rows':>12} | {'gen GB':>6} "
+        f"{'ingest GB':>9} {'max rel err':>11} {'load':>5}",
         flush=True,
     )
     for size in sizes:
         r = scale_run(machines, size, interval, seed)
         total = r["generate_s"] + r["ingest_s"]
+        cpu = r["gen_cpu_s"] + r["bronze_cpu_s"] + r["silver_gold_cpu_s"]
+        millions = r["rows"] / 1e6
         verdict = ""
         if size == days:
             ok = total <= SCALE_BAR_S and r["peak_rss_gb"] < SCALE_BAR_GB
             verdict = "ok" if ok else f"OVER (bar {SCALE_BAR_S:g} s, {SCALE_BAR_GB:g} GB)"
         print(
-            f"{size:>5} {r['rows']:>9} {r['generate_s']:>7.1f} {r['bronze_s']:>8.1f} "
-            f"{r['silver_gold_s']:>13.1f} {r['ingest_s']:>8.1f} {total:>7.1f} "
-            f"{total / (r['rows'] / 1e6):>8.1f} {r['cpu_s']:>6.1f} {r['generate_gb']:>6.2f} "
-            f"{r['ingest_gb']:>9.2f} "
-            f"{verdict}",
+            f"{size:>5} {r['rows']:>9} {r['generate_s']:>6.1f} {r['bronze_s']:>8.1f} "
+            f"{r['silver_gold_s']:>13.1f} {total:>7.1f} {total / millions:>8.1f} | "
+            f"{r['gen_cpu_s']:>7.1f} {r['bronze_cpu_s']:>10.1f} {r['silver_gold_cpu_s']:>15.1f} "
+            f"{cpu:>6.1f} {cpu / millions:>12.2f} | {r['generate_gb']:>6.2f} "
+            f"{r['ingest_gb']:>9.2f} {r['max_rel_error']:>11.5f} {r['load']:>5.1f} {verdict}",
             flush=True,
         )
 

@@ -224,7 +224,12 @@ def product_lookup(catalog: PlantCatalog | None = None) -> dict[str, str]:
 
 
 def machine_variants(machine_id: str) -> list[str]:
-    """Spellings of ``machine_id`` seen in the wild (each has the id's key, none is the id)."""
+    """Spellings of ``machine_id`` seen in the wild (each has the id's key, none is the id).
+
+    Zero-padding two runs of digits (``st01-1`` as ``ST-01-01``) would join them under
+    another key (``st101``), so an id with several digit runs gets no padded spellings.
+    """
+    key = machine_key(machine_id)
     tokens = re.findall(r"[A-Za-z]+|[0-9]+", machine_id)
     words = [t for t in tokens if not t.isdigit()]
     out: list[str] = []
@@ -235,7 +240,7 @@ def machine_variants(machine_id: str) -> list[str]:
                     t.lstrip("0").zfill(max(pad, 1)) if t.isdigit() else case(t) for t in tokens
                 ]
                 text = sep.join(parts) if words else "-".join(parts)
-                if text != machine_id and text not in out:
+                if text != machine_id and text not in out and machine_key(text) == key:
                     out.append(text)
     return out or [machine_id.lower() if machine_id.lower() != machine_id else f" {machine_id}"]
 

@@ -20,11 +20,19 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 
-def interpolated(con: DuckDBPyConnection, table: str, fields: tuple[str, ...]) -> pa.Table:
+def interpolated(
+    con: DuckDBPyConnection, table: str, fields: tuple[str, ...], per_day: str | None = None
+) -> pa.Table:
     """``t`` and ``<field>_interp`` for each field, one row per row of ``table`` in its scan
-    order (join it back with ``POSITIONAL JOIN``); NULL where the field is known."""
+    order (join it back with ``POSITIONAL JOIN``); NULL where the field is known.
+
+    With ``per_day`` (a table keyed by ``machine_id`` and ``reading_date``), its other columns
+    too: each row's values of its machine and day, NULL where it has none (see
+    :func:`matched`).
+    """
     names = ", ".join(fields)
-    data = con.sql(f"SELECT machine_id, t, {names} FROM {table}").to_arrow_table()
+    day = ", reading_date" if per_day else ""
+    data = con.sql(f"SELECT machine_id, t{day}, {names} FROM {table}").to_arrow_table()
     machines = pc.dictionary_encode(data["machine_id"].combine_chunks()).indices
     t = data["t"].to_numpy()
     order = np.lexsort((t, machines.to_numpy(zero_copy_only=False)))
@@ -37,7 +45,37 @@ def interpolated(con: DuckDBPyConnection, table: str, fields: tuple[str, ...]) -
         filled = np.full(t.size, np.nan)
         filled[order] = _fill(machine, t[order], values, missing)
         columns[f"{field}_interp"] = pa.array(filled, mask=~np.isfinite(filled))
+    if per_day:
+        columns.update(matched(data, con.sql(f"SELECT * FROM {per_day}").to_arrow_table()))
     return pa.table(columns)
+
+
+def matched(rows: pa.Table, per_day: pa.Table) -> dict[str, pa.Array]:
+    """The columns of ``per_day`` (keyed by ``machine_id`` and ``reading_date``, one row per
+    key) for each row of ``rows``, as a LEFT JOIN on both keys gives them (NULL keys match
+    nothing); the values are taken over unchanged."""
+    keys = ("machine_id", "reading_date")
+    both = pa.concat_arrays(
+        [rows["machine_id"].combine_chunks(), per_day["machine_id"].combine_chunks()]
+    )
+    codes = pc.dictionary_encode(both).indices
+    days = pa.concat_arrays(
+        [rows["reading_date"].combine_chunks(), per_day["reading_date"].combine_chunks()]
+    )
+    valid = pc.and_(pc.is_valid(codes), pc.is_valid(days)).to_numpy(zero_copy_only=False)
+    code = codes.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    day = days.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    key = np.where(valid, code * (1 << 32) + day - np.iinfo(np.int32).min, -1)
+    n = rows.num_rows
+    wanted, table_keys = key[:n], key[n:]
+    order = np.argsort(table_keys, kind="stable")
+    at = np.searchsorted(table_keys[order], wanted)
+    at = np.minimum(at, max(table_keys.size - 1, 0))
+    found = (wanted >= 0) & (table_keys.size > 0)
+    if table_keys.size:
+        found &= table_keys[order][at] == wanted
+    index = pa.array(np.where(found, order[at] if table_keys.size else 0, 0), mask=~found)
+    return {c: per_day[c].take(index) for c in per_day.column_names if c not in keys}
 
 
 def _fill(machine: np.ndarray, t: np.ndarray, v: np.ndarray, missing: np.ndarray) -> np.ndarray:

@@ -231,15 +231,15 @@ def sensor_rules(catalog: PlantCatalog, fields: tuple[str, ...]) -> list[Rule]:
     return rules
 
 
-def verdict_columns(rules: list[Rule]) -> str:
-    """SQL for ``_rule`` (the first rule broken, or NULL) and ``_reason`` (every one broken)."""
-    names = ", ".join(f"CASE WHEN coalesce({r.broken}, false) THEN '{r.name}' END" for r in rules)
+def checked_rows(rules: list[Rule], rows: str) -> str:
+    """SQL of the rows of the SELECT ``rows`` with ``_rule`` (the first rule broken, or NULL)
+    and ``_reason`` (every one broken); the reasons are only built for a row that broke one."""
+    first = " ".join(f"WHEN coalesce({r.broken}, false) THEN '{r.name}'" for r in rules)
     reasons = ", ".join(f"CASE WHEN coalesce({r.broken}, false) THEN {r.reason} END" for r in rules)
-    keep = "lambda x: x IS NOT NULL"
-    return (
-        f"list_filter([{names}], {keep})[1] AS _rule, "
-        f"nullif(array_to_string(list_filter([{reasons}], {keep}), '; '), '') AS _reason"
-    )
+    every = f"nullif(array_to_string(list_filter([{reasons}], lambda x: x IS NOT NULL), '; '), '')"
+    return f"""
+        SELECT *, CASE WHEN _rule IS NOT NULL THEN {every} END AS _reason
+        FROM (SELECT *, CASE {first} END AS _rule FROM ({rows}))"""
 
 
 def create_rejected(con: DuckDBPyConnection) -> None:

@@ -18,12 +18,12 @@ from dtwin.warehouse.interpolation import interpolated
 from dtwin.warehouse.plausibility import (
     Rule,
     batch_rules,
+    checked_rows,
     create_rejected,
     operator_log_rules,
     qc_rules,
     sensor_rules,
     set_aside,
-    verdict_columns,
     window_columns,
 )
 from dtwin.warehouse.rawfiles import SENSOR_FIELDS
@@ -133,9 +133,7 @@ def _check(con: DuckDBPyConnection, kind: str, typed: str, rules: list[Rule]) ->
     table = f"_checked_{kind}"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT *, {verdict_columns(rules)}
-        FROM ({typed})
+        CREATE OR REPLACE TEMP TABLE {table} AS {checked_rows(rules, typed)}
         """
     )
     set_aside(con, kind, table)
@@ -301,29 +299,30 @@ def _sensors(con: DuckDBPyConnection, catalog: PlantCatalog) -> None:
     interpolation in time. Other fields are interpolated in time.
 
     Each step is a temp table built once (a CTE read twice would be computed twice) and
-    dropped as soon as the next one is built; the interpolation in time is computed with
+    dropped as soon as the next one is built (deduplication and run shares are one step);
+    the interpolation in time and the lookup of each row's energy fits are computed with
     numpy (:mod:`.interpolation`) and joined back by position.
     """
     params = _slot_params(catalog)
     checked = _checked_sensors(con, catalog)
-    unique = f"""
+    shared = f"""
         WITH typed AS (
             SELECT * EXCLUDE (_window_lo, _window_end, _rule, _reason)
             FROM {checked} WHERE _rule IS NULL
-        ), slotted AS ({_slotted_cte("typed")})
-        SELECT *, epoch(slot_start) AS t, CAST(slot_start AS DATE) AS reading_date
-        FROM slotted WHERE copy_no = 1"""
-    _temp(con, "_sensor_unique", unique, params, drop=checked)
-    shared = f"""
-        WITH shares AS ({_run_shares_cte("_sensor_unique")})
+        ), slotted AS ({_slotted_cte("typed")}),
+        unique_rows AS (
+            SELECT *, epoch(slot_start) AS t, CAST(slot_start AS DATE) AS reading_date
+            FROM slotted WHERE copy_no = 1
+        ), shares AS ({_run_shares_cte()})
         SELECT u.*, coalesce(sh.run_share, 0) AS run_share,
                coalesce(u.energy_kwh, u.power_kw * $slot_hours) AS energy_known
-        FROM _sensor_unique u LEFT JOIN shares sh USING (machine_id, slot_start)"""
-    _temp(con, "_sensor_shared", shared, params, drop="_sensor_unique")
+        FROM unique_rows u LEFT JOIN shares sh USING (machine_id, slot_start)"""
+    _temp(con, "_sensor_shared", shared, params, drop=checked)
     _temp(con, "_sensor_fits", _energy_fits_cte("_sensor_shared"), params)
-    con.register("_sensor_interp", interpolated(con, "_sensor_shared", SENSOR_FIELDS))
+    side = interpolated(con, "_sensor_shared", SENSOR_FIELDS, per_day="_sensor_fits")
+    con.register("_sensor_interp", side)
     try:
-        neighbours = _neighbours_cte("_sensor_shared", "_sensor_interp", "_sensor_fits")
+        neighbours = _neighbours_cte("_sensor_shared", "_sensor_interp")
         final = f"""
             CREATE OR REPLACE TABLE silver.sensor_readings AS
             WITH neighbours AS ({neighbours}),
@@ -354,37 +353,56 @@ def _used(params: dict[str, float], body: str) -> dict[str, float]:
 
 
 def _slotted_cte(rows: str) -> str:
-    """Each reading with its slot, its copy number in the slot and the slot's copy count."""
+    """Each reading with its slot, its copy number in the slot and the slot's copy count.
+
+    Most slots hold one reading: those get copy 1 of 1 straight away, and only the rows of
+    slots with copies are numbered by a window (sorting every reading with its payload
+    costs far more than finding the few slots with copies).
+    """
     bucket = f"time_bucket({_SLOT}, ts_utc)"
+    same = (
+        "k.machine_id IS NOT DISTINCT FROM d.machine_id "
+        "AND k.slot_start IS NOT DISTINCT FROM d.slot_start"
+    )
     return f"""
-            SELECT *, {bucket} AS slot_start,
-                   row_number() OVER (PARTITION BY machine_id, {bucket}
-                                      ORDER BY _file_date, _source_file, _line) AS copy_no,
-                   count(*) OVER (PARTITION BY machine_id, {bucket}) AS copies
-            FROM {rows}"""
+            WITH keyed AS (SELECT *, {bucket} AS slot_start FROM {rows}),
+            copied AS (
+                SELECT machine_id, slot_start FROM keyed GROUP BY ALL HAVING count(*) > 1
+            )
+            SELECT k.*, CAST(1 AS BIGINT) AS copy_no, CAST(1 AS BIGINT) AS copies
+            FROM keyed k ANTI JOIN copied d ON {same}
+            UNION ALL
+            SELECT k.*,
+                   row_number() OVER (PARTITION BY k.machine_id, k.slot_start
+                                      ORDER BY k._file_date, k._source_file, k._line) AS copy_no,
+                   count(*) OVER (PARTITION BY k.machine_id, k.slot_start) AS copies
+            FROM keyed k SEMI JOIN copied d ON {same}"""
 
 
-def _run_shares_cte(rows: str) -> str:
+def _run_shares_cte() -> str:
     """Share of each slot that the batch records say the machine was running.
 
     Each batch is spread over the slots it overlaps (from the slot of its start to its end)
-    and joined to the readings on machine and slot: a join on the machine alone with the
-    overlap as a condition would compare every reading with every batch of its machine,
-    a cost that grows with the square of the days.
+    and its seconds in each slot are summed per machine and slot, from the batches alone;
+    the readings join the result on machine and slot. (The seconds are whole numbers, so the
+    sums are exact in any order.)
     """
-    slot_end = f"u.slot_start + {_SLOT}"
+    slot_end = f"slot_start + {_SLOT}"
     return f"""
-            SELECT u.machine_id, u.slot_start,
+            SELECT machine_id, slot_start,
                    sum(greatest(0, date_diff('second',
-                       greatest(u.slot_start, b.start_utc),
-                       least({slot_end}, b.end_utc))))
+                       greatest(slot_start, start_utc),
+                       least({slot_end}, end_utc))))
                        / CAST($slot_seconds AS DOUBLE) AS run_share
-            FROM {rows} u JOIN (
+            FROM (
                 SELECT machine_id, start_utc, end_utc, unnest(
                            range(time_bucket({_SLOT}, start_utc), end_utc, {_SLOT})) AS slot_start
                 FROM silver.production_batches
-            ) b ON b.machine_id = u.machine_id AND b.slot_start = u.slot_start
+            )
             GROUP BY ALL"""
+
+
+_FIT_COLUMNS = ("t0", "t1", "p0", "p1", "s0", "s1", "tr", "pr", "sr")
 
 
 def _energy_fits_cte(rows: str) -> str:
@@ -409,33 +427,34 @@ def _energy_models() -> tuple[str, str]:
     the two predictions are averaged weighted by 1 / residual variance (from r2). The run
     share from the batch records suffers from their clock drift, so it only comes after.
     """
-    vt = "CASE WHEN f.tr IS NOT NULL THEN f.t0 + f.t1 * temperature_c END"
-    vp = "CASE WHEN f.pr IS NOT NULL THEN f.p0 + f.p1 * pressure_bar END"
-    wt = "1 / greatest(1 - f.tr, 1e-6)"
-    wp = "1 / greatest(1 - f.pr, 1e-6)"
+    vt = "CASE WHEN tr IS NOT NULL THEN t0 + t1 * temperature_c END"
+    vp = "CASE WHEN pr IS NOT NULL THEN p0 + p1 * pressure_bar END"
+    wt = "1 / greatest(1 - tr, 1e-6)"
+    wp = "1 / greatest(1 - pr, 1e-6)"
     sensors_model = (
         f"(coalesce(({vt}) * {wt}, 0) + coalesce(({vp}) * {wp}, 0)) / "
         f"nullif(CASE WHEN ({vt}) IS NOT NULL THEN {wt} ELSE 0 END "
         f"+ CASE WHEN ({vp}) IS NOT NULL THEN {wp} ELSE 0 END, 0)"
     )
-    share_model = "CASE WHEN f.sr IS NOT NULL THEN f.s0 + f.s1 * run_share END"
+    share_model = "CASE WHEN sr IS NOT NULL THEN s0 + s1 * run_share END"
     return sensors_model, share_model
 
 
-def _neighbours_cte(rows: str, interp: str, fits: str) -> str:
+def _neighbours_cte(rows: str, interp: str) -> str:
     """The energy models, and each field's interpolation between its known neighbours in time
-    (``interp``: the same rows in the same order, joined by position; a row out of step is an
-    error, never a wrong value)."""
+    (``interp``: the same rows in the same order, joined by position, with each row's energy
+    fits of its machine and day; a row out of step is an error, never a wrong value)."""
     sensors_model, share_model = _energy_models()
     interpolations = ", ".join(f"i.{f}_interp" for f in SENSOR_FIELDS)
+    fits = ", ".join(f"i.{c}" for c in _FIT_COLUMNS)
     return f"""
             SELECT w.*, {sensors_model} AS model_sensors, {share_model} AS model_share
             FROM (
-                SELECT r.*, {interpolations}
+                SELECT r.*, {interpolations}, {fits}
                 FROM {rows} r POSITIONAL JOIN {interp} i
                 WHERE CASE WHEN r.t IS NOT DISTINCT FROM i.t THEN true
                            ELSE error('silver: interpolated sensor rows out of step') END
-            ) w LEFT JOIN {fits} f USING (machine_id, reading_date)"""
+            ) w"""
 
 
 def _filled_cte(rows: str) -> str:

@@ -67,6 +67,14 @@ def test_every_generated_variant_maps_back() -> None:
     assert canonical_machine_id("weld a 1", catalog) == "weld_a-1"
 
 
+@pytest.mark.parametrize("machine_id", ["st01-1", "st10-5", "line2-press-3", "a1b2c3"])
+def test_variants_of_ids_with_several_digit_runs_keep_their_key(machine_id: str) -> None:
+    # zero-padding both runs (st01-1 as ST-01-01) would read as machine st101
+    variants = machine_variants(machine_id)
+    assert variants and machine_id not in variants
+    assert {machine_key(v) for v in variants} == {machine_key(machine_id)}
+
+
 @pytest.mark.parametrize(
     "raw", ["IRON_PLATES", "iron-plate", " Iron Plate ", "Iorn Plate"], ids=str.strip
 )
