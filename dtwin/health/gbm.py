@@ -33,8 +33,16 @@ def feature_names(sensors: list[str]) -> list[str]:
     return [f"{s}_{k}" for k in kinds for s in sensors]
 
 
-def fit_gbm(x: np.ndarray, y: np.ndarray, seed: int = 0, max_iter: int = 400):
-    """A ``HistGradientBoostingRegressor`` on the window features of ``x``."""
+def gbm_inputs(x: np.ndarray, h: np.ndarray | None = None) -> np.ndarray:
+    """Window features of ``x``, then the history features ``h`` when given."""
+    features = window_features(x)
+    return features if h is None else np.concatenate([features, h], axis=1)
+
+
+def fit_gbm(
+    x: np.ndarray, y: np.ndarray, seed: int = 0, max_iter: int = 400, h: np.ndarray | None = None
+):
+    """A ``HistGradientBoostingRegressor`` on the window (and history) features."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     model = HistGradientBoostingRegressor(
@@ -46,9 +54,9 @@ def fit_gbm(x: np.ndarray, y: np.ndarray, seed: int = 0, max_iter: int = 400):
         early_stopping=False,
         random_state=seed,
     )
-    return model.fit(window_features(x), y)
+    return model.fit(gbm_inputs(x, h), y)
 
 
-def predict_gbm(model, x: np.ndarray) -> np.ndarray:
+def predict_gbm(model, x: np.ndarray, h: np.ndarray | None = None) -> np.ndarray:
     """Predicted RUL of each window."""
-    return model.predict(window_features(x))
+    return model.predict(gbm_inputs(x, h))

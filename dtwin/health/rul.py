@@ -1,8 +1,12 @@
 """Remaining useful life: train, predict with an interval, evaluate, save and load a model folder.
 
 ``train_rul`` splits the training units into a fitting set and a calibration set (units the
-model never sees), learns the preprocessing and an ensemble of 1D-CNNs (or the gradient-boosting
-baseline) on the fitting set, and calibrates split-conformal intervals on the calibration set.
+model never sees), learns the preprocessing and an ensemble of 1D-CNNs (``cnn``), the
+gradient-boosting baseline (``gbm``) or both averaged (``blend``) on the fitting set, and
+calibrates split-conformal intervals on the calibration set. Each CNN member stops early on its
+own validation split of the fitting units. ``history=True`` adds features of the unit's whole
+history (health index levels and slopes, baseline, age) to the window; the model then needs
+histories from the first cycle with their ``cycle`` column.
 ``RulModel.predict_unit`` is what a live twin calls: one unit's history in, ``(rul, lo, hi)``
 out, in well under a millisecond per call for the CNN.
 """
@@ -30,9 +34,9 @@ from dtwin.health.modelcard import (
     versions,
     write_card,
 )
-from dtwin.health.windows import Preprocessing
+from dtwin.health.windows import HISTORY_FEATURES, Preprocessing
 
-MODELS = ("cnn", "gbm")
+MODELS = ("cnn", "gbm", "blend")
 BAND_EDGES = [25.0, 50.0, 75.0, 100.0]
 WEIGHTS = "weights.pt"
 GBM_FILE = "model.skops"
@@ -47,6 +51,8 @@ class RulConfig:
     cap: float = 125.0
     members: int = 3
     calibration_share: float = 0.2
+    validation_share: float = 0.15
+    history: bool = False
     alpha: float = 0.1
     seed: int = 0
     cnn: CnnConfig = field(default_factory=CnnConfig)
@@ -65,6 +71,8 @@ class RulConfig:
             problems.append(f"members {self.members} (valid: >= 1)")
         if not 0 < self.calibration_share < 1:
             problems.append(f"calibration_share {self.calibration_share} (valid: 0 < x < 1)")
+        if not 0 <= self.validation_share < 1:
+            problems.append(f"validation_share {self.validation_share} (valid: 0 <= x < 1)")
         if problems:
             raise ConfigError("invalid RUL settings: " + "; ".join(problems))
 
@@ -91,34 +99,49 @@ class RulModel:
     def kind(self) -> str:
         return self.card["model"]
 
-    def predict_windows(self, x: np.ndarray) -> np.ndarray:
-        """Predicted RUL of each window ``x`` (n, window, sensors), within [0, cap]."""
-        cap = self.preprocessing.cap
-        if self.kind == "cnn":
-            return predict_networks(self.estimator, x, cap)  # type: ignore[arg-type]
-        return np.clip(predict_gbm(self.estimator, x), 0.0, cap)
+    def predict_windows(self, x: np.ndarray, h: np.ndarray | None = None) -> np.ndarray:
+        """Predicted RUL of each window ``x`` (n, window, sensors), within [0, cap].
+
+        ``h``: the windows' history features (``Preprocessing.train_samples``/``last_samples``),
+        required when the model was trained with them.
+        """
+        prep = self.preprocessing
+        if prep.history and h is None:
+            raise DataError("this model uses history features: pass them with the windows")
+        h_net = None if h is None else prep.scaled(h)
+        parts = []
+        if self.kind in ("cnn", "blend"):
+            nets = self.estimator["cnn"] if self.kind == "blend" else self.estimator
+            parts.append(predict_networks(nets, x, h_net, prep.cap))  # type: ignore[arg-type]
+        if self.kind in ("gbm", "blend"):
+            gbm = self.estimator["gbm"] if self.kind == "blend" else self.estimator
+            parts.append(np.clip(predict_gbm(gbm, x, h), 0.0, prep.cap))
+        return np.mean(parts, axis=0)
 
     def predict_unit(self, history: pd.DataFrame) -> RulPrediction:
         """``(rul, lo, hi)`` from one unit's history (rows in time order; extra columns ignored).
 
-        A history shorter than the window is padded at the front with its first row.
+        A history shorter than the window is padded at the front with its first row. A model
+        with history features needs the whole history from the first cycle, with ``cycle``.
         """
         prep = self.preprocessing
-        missing = [c for c in [*prep.settings, *prep.sensors] if c not in history.columns]
+        needed = [*prep.settings, *prep.sensors, *(["cycle"] if prep.history else [])]
+        missing = [c for c in needed if c not in history.columns]
         if missing or len(history) == 0:
-            raise DataError(f"history lacks columns {missing} or rows (model needs {prep.sensors})")
-        z = prep.transform(history.iloc[-prep.window :])
-        if len(z) < prep.window:
-            z = np.concatenate([np.repeat(z[:1], prep.window - len(z), axis=0), z])
-        rul = float(self.predict_windows(z[None])[0])
+            raise DataError(f"history lacks columns {missing} or rows (model needs {needed})")
+        z = prep.transform(history if prep.history else history.iloc[-prep.window :])
+        h = None
+        if prep.history:
+            h = prep.history_features(z, history["cycle"].to_numpy(), [len(z)])
+        rul = float(self.predict_windows(prep.last_window(z)[None], h)[0])
         lo, hi = self.bands.interval(np.array([rul]))
         return RulPrediction(rul, float(max(lo[0], 0.0)), float(hi[0]))
 
     def predict(self, frame: pd.DataFrame, source: str | Path = "data") -> pd.DataFrame:
         """Per unit of a history frame: ``unit``, ``cycles``, ``rul``, ``lo``, ``hi``."""
         check_columns(self.preprocessing.columns, _value_columns(frame), source)
-        x, units, seen = self.preprocessing.last_windows(frame)
-        rul = self.predict_windows(x)
+        x, h, units, seen = self.preprocessing.last_samples(frame)
+        rul = self.predict_windows(x, h)
         lo, hi = self.bands.interval(rul)
         return pd.DataFrame(
             {"unit": units, "cycles": seen, "rul": rul, "lo": np.maximum(lo, 0.0), "hi": hi}
@@ -128,17 +151,19 @@ class RulModel:
         """Write the weights and ``card.json`` into ``folder``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        if self.kind == "cnn":
+        if self.kind in ("cnn", "blend"):
             import torch
 
+            nets = self.estimator["cnn"] if self.kind == "blend" else self.estimator
             state = {
                 f"member{i}.{name}": tensor.detach().clone()
-                for i, net in enumerate(self.estimator)  # type: ignore[arg-type]
+                for i, net in enumerate(nets)  # type: ignore[arg-type]
                 for name, tensor in net.state_dict().items()
             }
             torch.save(state, folder / WEIGHTS)
-        else:
-            save_skops(self.estimator, folder / GBM_FILE)
+        if self.kind in ("gbm", "blend"):
+            gbm = self.estimator["gbm"] if self.kind == "blend" else self.estimator
+            save_skops(gbm, folder / GBM_FILE)
         card = {**self.card, "normalisation": self.preprocessing.to_dict()}
         write_card(folder, card | {"interval": self.bands.to_dict()})
         return folder
@@ -151,7 +176,11 @@ class RulModel:
         bands = ConformalBands.from_dict(card["interval"])
         if card["model"] == "gbm":
             return cls(prep, load_skops(Path(folder) / GBM_FILE), bands, card)
-        return cls(prep, _load_networks(Path(folder), card, prep), bands, card)
+        nets = _load_networks(Path(folder), card, prep)
+        if card["model"] == "blend":
+            gbm = load_skops(Path(folder) / GBM_FILE)
+            return cls(prep, {"cnn": nets, "gbm": gbm}, bands, card)
+        return cls(prep, nets, bands, card)
 
 
 def train_rul(
@@ -163,16 +192,15 @@ def train_rul(
     )
     fit = frame[frame["unit"].isin(fit_units)]
     calib = frame[frame["unit"].isin(calib_units)]
-    prep = Preprocessing.fit(fit, window=config.window, cap=config.cap)
-    x, y, _ = prep.train_windows(fit)
-    started = time.perf_counter()
-    estimator = _fit_estimator(x, y, config)
-    seconds = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    prep = Preprocessing.fit(fit, window=config.window, cap=config.cap, history=config.history)
+    estimator = _fit_estimator(prep.train_samples(fit), prep, config)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     model = RulModel(
         prep, estimator, ConformalBands(config.alpha, [], [], []), {"model": config.model}
     )
-    xc, yc, _ = prep.train_windows(calib)
-    predicted = model.predict_windows(xc)
+    xc, hc, yc, _ = prep.train_samples(calib)
+    predicted = model.predict_windows(xc, hc)
     model.bands = ConformalBands.fit(predicted, yc, config.alpha, BAND_EDGES)
     lo, hi = model.bands.interval(predicted)
     model.card = {
@@ -184,7 +212,9 @@ def train_rul(
         "window": config.window,
         "cap": config.cap,
         "seed": config.seed,
-        "training": _training_entry(config, fit_units, calib_units, seconds),
+        "history_features": HISTORY_FEATURES if config.history else [],
+        "training": _training_entry(config, fit_units, calib_units, seconds)
+        | {"cpu_seconds": round(cpu, 1)},
         "metrics": {
             "calibration_rmse": rmse(predicted, yc),
             "calibration_coverage": coverage(yc, lo, hi),
@@ -251,13 +281,36 @@ def evaluate_rul(
     )
 
 
-def _fit_estimator(x: np.ndarray, y: np.ndarray, config: RulConfig) -> object:
-    if config.model == "gbm":
-        return fit_gbm(x, y, seed=config.seed, max_iter=config.gbm_iterations)
-    return [
-        train_network(x, y, config.cap, config.cnn, config.seed * 1000 + i, config.progress)
-        for i in range(config.members)
-    ]
+def _fit_estimator(samples: tuple, prep: Preprocessing, config: RulConfig) -> object:
+    x, h, y, units = samples
+    gbm = None
+    if config.model in ("gbm", "blend"):
+        gbm = fit_gbm(x, y, seed=config.seed, max_iter=config.gbm_iterations, h=h)
+        if config.model == "gbm":
+            return gbm
+    h_net = None if h is None else prep.scaled(h)
+    nets = []
+    for i in range(config.members):
+        seed = config.seed * 1000 + i
+        rows, validation = np.ones(len(y), dtype=bool), None
+        if config.validation_share > 0 and len(np.unique(units)) >= 3:
+            _, held = split_units(np.unique(units), config.validation_share, seed)
+            val = np.isin(units, held)
+            rows = ~val
+            validation = (x[val], None if h_net is None else h_net[val], y[val])
+        nets.append(
+            train_network(
+                x[rows],
+                y[rows],
+                config.cap,
+                config.cnn,
+                seed,
+                config.progress,
+                h=None if h_net is None else h_net[rows],
+                validation=validation,
+            )
+        )
+    return nets if gbm is None else {"cnn": nets, "gbm": gbm}
 
 
 def _training_entry(config: RulConfig, fit_units, calib_units, seconds: float) -> dict:
@@ -267,9 +320,10 @@ def _training_entry(config: RulConfig, fit_units, calib_units, seconds: float) -
         "calibration_units": [int(u) for u in calib_units],
         "alpha": config.alpha,
     }
-    if config.model == "cnn":
+    entry |= {"history": config.history, "validation_share": config.validation_share}
+    if config.model in ("cnn", "blend"):
         entry |= {"members": config.members, "cnn": config.cnn.to_dict()}
-    else:
+    if config.model in ("gbm", "blend"):
         entry |= {"gbm_iterations": config.gbm_iterations}
     return entry
 
@@ -285,9 +339,10 @@ def _load_networks(folder: Path, card: dict, prep: Preprocessing) -> list:
     except Exception as exc:  # a truncated or foreign file: torch raises many kinds
         raise DataError(f"{path}: not a readable weights file ({type(exc).__name__})") from None
     config = CnnConfig(**card["training"]["cnn"])
+    extra = len(prep.feature_mean) if prep.history else 0
     nets = []
     for i in range(card["training"]["members"]):
-        net = build_network(len(prep.sensors), prep.window, config)
+        net = build_network(len(prep.sensors), prep.window, config, extra)
         prefix = f"member{i}."
         net.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
         nets.append(net.eval())

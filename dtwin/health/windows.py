@@ -2,13 +2,19 @@
 
 ``Preprocessing.fit`` learns everything from the training units only (operating regimes by
 clustering the settings, per-regime sensor means and standard deviations, which sensors carry
-information); it is plain data, stored in the model card as JSON and applied unchanged to
-calibration, test and live histories.
+information and, with ``history=True``, a linear health index of the chosen sensors); it is
+plain data, stored in the model card as JSON and applied unchanged to calibration, test and
+live histories.
+
+History features (``history=True``) look beyond the window: the health index averaged over
+the last 5 to 120 cycles, its slopes over 30 to 120 cycles, its level over the unit's first 20
+cycles (the unit's own baseline) and the cycle number itself (the unit's age). They need the
+unit's whole history from its first cycle, with the ``cycle`` column.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -18,6 +24,16 @@ from dtwin.health.series import sensor_columns, setting_columns
 
 MAX_REGIMES = 8
 MIN_CORRELATION = 0.1  # sensors whose |correlation| with the capped target is lower are dropped
+LEVELS = (5, 10, 30, 60, 120)  # cycles over which the health index is averaged
+SLOPES = (30, 60, 120)  # cycles over which its slope is taken
+BASELINE = 20  # a unit's first cycles: its own starting level
+HISTORY_FEATURES = [
+    *(f"hi_mean{n}" for n in LEVELS),
+    *(f"hi_slope{n}" for n in SLOPES),
+    f"hi_first{BASELINE}",
+    "cycle",
+]
+RIDGE = 1.0
 
 
 def rul_target(frame: pd.DataFrame, cap: float | None = 125.0) -> np.ndarray:
@@ -41,9 +57,16 @@ class Preprocessing:
     window: int = 30
     cap: float = 125.0
     dropped: dict[str, str] = field(default_factory=dict)
+    history: bool = False
+    health_index: list[float] = field(default_factory=list)
+    health_offset: float = 0.0
+    feature_mean: list[float] = field(default_factory=list)
+    feature_std: list[float] = field(default_factory=list)
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame, window: int = 30, cap: float = 125.0) -> Preprocessing:
+    def fit(
+        cls, frame: pd.DataFrame, window: int = 30, cap: float = 125.0, history: bool = False
+    ) -> Preprocessing:
         """Learn the preprocessing of ``frame`` (run-to-failure units)."""
         settings = setting_columns(frame)
         candidates = sensor_columns(frame)
@@ -66,7 +89,7 @@ class Preprocessing:
             keep.append(j)
         if not keep:
             raise DataError(f"no sensor varies with the remaining life (dropped: {dropped})")
-        return cls(
+        prep = cls(
             columns=[c for c in frame.columns if c not in ("unit", "cycle")],
             settings=settings,
             sensors=[candidates[j] for j in keep],
@@ -78,6 +101,61 @@ class Preprocessing:
             cap=float(cap),
             dropped=dropped,
         )
+        return prep._with_health_index(frame, target) if history else prep
+
+    def _with_health_index(self, frame: pd.DataFrame, target: np.ndarray) -> Preprocessing:
+        """A ridge regression of the capped target on the normalised sensors, and the history
+        features' training means and sds (to standardise them for a network)."""
+        z = self.transform(frame)
+        zc = z - z.mean(axis=0)
+        coef = np.linalg.solve(
+            zc.T @ zc + RIDGE * np.eye(z.shape[1]), zc.T @ (target - target.mean())
+        )
+        offset = float(target.mean() - z.mean(axis=0) @ coef)
+        fitted = replace(self, history=True, health_index=coef.tolist(), health_offset=offset)
+        h = np.concatenate(
+            [
+                fitted.history_features(z[rows], frame["cycle"].to_numpy()[rows])
+                for _, rows in _unit_rows(frame)
+            ]
+        )
+        std = h.std(axis=0)
+        return replace(
+            fitted,
+            feature_mean=h.mean(axis=0).tolist(),
+            feature_std=np.where(std > 0, std, 1.0).tolist(),
+        )
+
+    def history_features(self, z: np.ndarray, cycles: np.ndarray, ends=None) -> np.ndarray:
+        """History features of one unit's normalised rows ``z`` at each window end (exclusive).
+
+        ``ends`` defaults to every row from the window's end on (as ``sliding`` gives windows).
+        """
+        if ends is None:
+            ends = np.arange(min(self.window, len(z)), len(z) + 1)
+        ends = np.asarray(ends, dtype=int)
+        hi = z @ np.asarray(self.health_index) + self.health_offset
+        sums = np.r_[0.0, np.cumsum(hi)]
+        t = np.arange(len(hi), dtype=float)
+        moments = [np.r_[0.0, np.cumsum(v)] for v in (t, t * t, t * hi)]
+        cols = []
+        for n in LEVELS:
+            start = np.maximum(ends - n, 0)
+            cols.append((sums[ends] - sums[start]) / (ends - start))
+        for n in SLOPES:
+            start = np.maximum(ends - n, 0)
+            m = ends - start
+            st, stt, sth = (c[ends] - c[start] for c in moments)
+            sh = sums[ends] - sums[start]
+            var = stt - st * st / m
+            cols.append(np.where(var > 0, (sth - st * sh / m) / np.where(var > 0, var, 1), 0.0))
+        cols.append(np.full(len(ends), hi[:BASELINE].mean()))
+        cols.append(np.asarray(cycles, float)[ends - 1])
+        return np.stack(cols, axis=1)
+
+    def scaled(self, h: np.ndarray) -> np.ndarray:
+        """History features standardised by their training means and sds."""
+        return (h - np.asarray(self.feature_mean)) / np.asarray(self.feature_std)
 
     def to_dict(self) -> dict:
         """The preprocessing as JSON-ready data (the model card's ``normalisation``)."""
@@ -97,16 +175,26 @@ class Preprocessing:
 
     def train_windows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every full window of every unit, its capped target and its unit: (X, y, units)."""
+        x, _, y, units = self.train_samples(frame)
+        return x, y, units
+
+    def train_samples(self, frame: pd.DataFrame):
+        """Every window of every unit with its history features (``None`` without), its
+        capped target and its unit: (X, H, y, units)."""
         z = self.transform(frame)
         target = rul_target(frame, self.cap)
-        xs, ys, us = [], [], []
+        cycles = frame["cycle"].to_numpy()
+        xs, hs, ys, us = [], [], [], []
         for unit, rows in _unit_rows(frame):
+            if self.history:
+                hs.append(self.history_features(z[rows], cycles[rows]))
             if len(rows) < self.window:
                 rows = np.concatenate([np.full(self.window - len(rows), rows[0]), rows])
             xs.append(sliding(z[rows], self.window))
             ys.append(target[rows][self.window - 1 :])
             us.append(np.full(len(ys[-1]), unit))
-        return np.concatenate(xs), np.concatenate(ys), np.concatenate(us)
+        h = np.concatenate(hs) if self.history else None
+        return np.concatenate(xs), h, np.concatenate(ys), np.concatenate(us)
 
     def last_windows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The last window of every unit: (X, units, cycles seen); short units are padded.
@@ -114,16 +202,31 @@ class Preprocessing:
         A unit with fewer cycles than the window is padded at the front with its first row
         (the common practice on C-MAPSS test files, whose shortest unit has 31 cycles).
         """
+        x, _, units, seen = self.last_samples(frame)
+        return x, units, seen
+
+    def last_samples(self, frame: pd.DataFrame):
+        """The last window of every unit and its history features: (X, H, units, seen)."""
         z = self.transform(frame)
-        xs, units, seen = [], [], []
+        if self.history and "cycle" not in frame.columns:
+            raise DataError("a model with history features needs the 'cycle' column")
+        cycles = frame["cycle"].to_numpy() if "cycle" in frame.columns else None
+        xs, hs, units, seen = [], [], [], []
         for unit, rows in _unit_rows(frame):
-            tail = rows[-self.window :]
-            if len(tail) < self.window:
-                tail = np.concatenate([np.full(self.window - len(tail), tail[0]), tail])
-            xs.append(z[tail])
+            xs.append(self.last_window(z[rows]))
+            if self.history:
+                hs.append(self.history_features(z[rows], cycles[rows], [len(rows)])[0])
             units.append(unit)
             seen.append(len(rows))
-        return np.stack(xs), np.asarray(units), np.asarray(seen)
+        h = np.stack(hs) if self.history else None
+        return np.stack(xs), h, np.asarray(units), np.asarray(seen)
+
+    def last_window(self, z: np.ndarray) -> np.ndarray:
+        """The last ``window`` rows of ``z``, padded at the front with its first row."""
+        tail = z[-self.window :]
+        if len(tail) < self.window:
+            tail = np.concatenate([np.repeat(tail[:1], self.window - len(tail), axis=0), tail])
+        return tail
 
 
 def sliding(z: np.ndarray, window: int) -> np.ndarray:
