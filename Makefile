@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APPS_PORT ?= 8866
 
-.PHONY: install run smoke test lint format apps clean
+.PHONY: install run smoke baseline chromium test lint format apps clean
 
 install: $(STAMP)
 
@@ -22,7 +22,27 @@ run: install
 smoke: install
 	$(BIN)/dtwin run --profile smoke
 
-test: install
+# The shipped baseline of a profile (notebooks/baselines/$(PROFILE)/metrics.json), made by the
+# pipeline itself; refresh it after any change of notebooks/pipeline.yaml or of a figure on
+# purpose, and commit it with that change. The notebook tier of `make test` compares with it.
+PROFILE ?= smoke
+baseline: install
+	$(BIN)/dtwin run --profile $(PROFILE) --write-baseline
+
+# The browser tier needs Debian's chromium: installed as .ci/run does when we are root and have
+# apt-get; otherwise a note here and a one-line failure of the browser tests saying what to do.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update && apt-get install -y --no-install-recommends \
+			chromium chromium-driver fonts-dejavu-core; \
+	else \
+		echo "note: no chromium and no root with apt-get to install it: the browser tier will" \
+			"fail; install it with: sudo apt-get install -y chromium chromium-driver"; \
+	fi
+
+test: install chromium
 	$(BIN)/python -m pytest
 
 lint: install
@@ -44,6 +64,7 @@ format: install
 # pool once visitors outnumber it. Override on a smaller machine: make apps APPS_POOL=1.
 APPS_POOL ?= 3
 apps: install
+	@echo "dtwin apps: http://127.0.0.1:$(APPS_PORT)/ opens the landing app apps/index.ipynb"
 	cd apps && $(abspath $(BIN))/voila --no-browser --port=$(APPS_PORT) \
 		--VoilaConfiguration.default_pool_size=$(APPS_POOL)
 

@@ -23,6 +23,8 @@ _STATE_PALETTE = {
     "maintenance": "#1f77b4",
 }
 STATE_COLORS = {state: _STATE_PALETTE[state] for state in SNAPSHOT_STATES}
+# outside every shift: recorded with dtwin.sim.record_snapshots(..., off_shift=True)
+STATE_COLORS["off_shift"] = "#424242"
 UNKNOWN_COLOR = "#555555"
 HIGHLIGHT_COLOR = "#e91e63"
 LATE_COLOR = "#d62728"

@@ -35,6 +35,7 @@ from dtwin.twin import (
     format_time,
     health_rows,
     machine_ids,
+    rul_rows,
     worn_machines,
 )
 from widgets.background import load_in_background
@@ -46,6 +47,7 @@ from widgets.twin_panels import (
     HealthPanel,
     KpiComparePanel,
     PlanPanel,
+    RulPanel,
     TwinFloor,
     _esc,
     _set,
@@ -128,6 +130,7 @@ class ControlRoom(w.VBox):
         self.feed_panel = FeedPanel()
         self.alerts_panel = AlertsPanel()
         self.health_panel = HealthPanel()
+        self.rul_panel = RulPanel()
         self.plan_panel = PlanPanel()
         self.kpi_panel = KpiComparePanel(enabled=compare is not None)
         super().__init__(self._arrange())
@@ -177,6 +180,7 @@ class ControlRoom(w.VBox):
             w.HBox(
                 [w.Box([self.feed_panel], layout=half), w.Box([self.health_panel], layout=half)]
             ),
+            self.rul_panel,
             self.plan_panel,
             self.kpi_panel,
         ]
@@ -310,6 +314,7 @@ class ControlRoom(w.VBox):
         alerts = twin.alerts.alerts if twin.alerts is not None else None
         self.alerts_panel.update(alerts, twin.loop)
         self.health_panel.update(health_rows(twin), twin.loop)
+        self.rul_panel.update(rul_rows(twin))
         self.plan_panel.update(twin.planning, self.ids, now, twin.loop)
         _set(
             self.clock,

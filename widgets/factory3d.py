@@ -51,6 +51,8 @@ __all__ = [
 
 QUEUE_UNIT = 0.25  # height of one queued part in the stack
 QUEUE_MAX_HEIGHT = 5.0
+QUEUE_CAP = int(QUEUE_MAX_HEIGHT / QUEUE_UNIT)  # parts a stack can show; longer queues say so
+QUEUES_LISTED = 6  # longest queues named beside the floor
 QUEUE_COLOR = "#6a5acd"
 CONVEYOR_COLOR = "#8d8d8d"
 SELECTED_COLOR = "#222222"
@@ -77,6 +79,9 @@ class FactoryView3D(w.VBox):
         Which snapshot KPIs the card row shows (default: all numeric ones).
     time_unit:
         Unit of ``Snapshot.time`` for the clock label (dtwin.sim uses minutes).
+    warmup:
+        Time (in ``time_unit``) before which the KPIs are not measured: cards read "—" until
+        then, and afterwards are labelled running averages since the warm-up.
     """
 
     def __init__(
@@ -89,8 +94,10 @@ class FactoryView3D(w.VBox):
         time_unit: str = "min",
         width: int = 720,
         height: int = 420,
+        warmup: float = 0.0,
     ):
         self.factory_layout = layout
+        self.warmup = float(warmup)
         self.station_kpis = dict(station_kpis or {})
         self.time_unit = time_unit
         self.kpi_keys = kpi_keys
@@ -104,8 +111,14 @@ class FactoryView3D(w.VBox):
         self.color_toggle.value = color_by
         super().__init__(
             [
-                w.HBox([self.renderer, w.VBox([self.legend, self.selection_info])]),
+                w.HBox(
+                    [
+                        self.renderer,
+                        w.VBox([self.legend, self.queue_info, self.selection_info]),
+                    ]
+                ),
                 w.HBox([self.play, self.slider, self.speed, self.color_toggle, self.time_label]),
+                self.kpi_note,
                 self.kpi_panel,
             ]
         )
@@ -247,6 +260,10 @@ class FactoryView3D(w.VBox):
         self.selection_info = w.HTML("<i>click a machine to select it</i>")
         self.selection_info.add_class("dtwin-selection")
         self.kpi_panel = KPIPanel(keys=self.kpi_keys)
+        self.kpi_note = w.HTML()
+        self.kpi_note.add_class("dtwin-kpi-note")
+        self.queue_info = w.HTML()
+        self.queue_info.add_class("dtwin-queues")
 
     # -- playback (incremental) --------------------------------------------------------------
     def set_snapshots(self, snapshots: Sequence[Any]) -> None:
@@ -289,11 +306,57 @@ class FactoryView3D(w.VBox):
             self.queue_heights = heights
             self.queue_attribute.array = queue_vertices(self.plan.queue_bases, heights)[0]
         self.time_label.value = f"<b>t = {snapshot.time:,.1f} {self.time_unit}</b>"
-        self.kpi_panel.update(snapshot.kpis)
+        self._show_kpis(snapshot)
+        self._show_queues(snapshot)
         self._show_selection()
         self.frames_shown += 1
         for callback in self._frame_callbacks:
             callback(snapshot)
+
+    def _show_kpis(self, snapshot: Any) -> None:
+        """KPI cards: "—" until measured (warm-up, empty window), then running averages."""
+        measured = snapshot.time >= self.warmup and snapshot.kpis.get("window_min", 1.0) > 0
+        self.kpi_panel.update(snapshot.kpis if measured else {})
+        unit = self.time_unit
+        if not measured:
+            note = (
+                f"warming up until t = {self.warmup:,.0f} {unit}: no figures yet"
+                if snapshot.time < self.warmup
+                else "nothing measured yet"
+            )
+        elif self.warmup > 0:
+            note = (
+                f"running averages since the warm-up ended at t = {self.warmup:,.0f} {unit}"
+                f" (over {snapshot.time - self.warmup:,.0f} {unit}); WIP now is the count at t"
+            )
+        else:
+            note = f"running averages since t = 0 (over {snapshot.time:,.0f} {unit})"
+        value = f"<span style='font-size:12px;color:#555'>{html.escape(note)}</span>"
+        if self.kpi_note.value != value:
+            self.kpi_note.value = value
+
+    def _show_queues(self, snapshot: Any) -> None:
+        """The longest queues by name and count (a stack shows at most ``QUEUE_CAP`` parts)."""
+        queues = sorted(
+            ((int(n), s) for s, n in snapshot.queues.items() if int(n) > 0), reverse=True
+        )
+        rows = "".join(
+            f"<div>{html.escape(s)}: <b>{n:,}</b>"
+            + (
+                f" <span style='color:#b00'>(stack shows {QUEUE_CAP})</span>"
+                if n > QUEUE_CAP
+                else ""
+            )
+            + "</div>"
+            for n, s in queues[:QUEUES_LISTED]
+        )
+        total = sum(n for n, _ in queues)
+        value = (
+            f"<div style='font-size:12px'><b>queues</b> ({total:,} parts waiting)"
+            f"{rows or '<div>none</div>'}</div>"
+        )
+        if self.queue_info.value != value:
+            self.queue_info.value = value
 
     def machine_slot(self, station: str, machine: int) -> int | None:
         """Index of machine ``machine`` of ``station`` in the machines mesh (first-seen numbering,
@@ -342,7 +405,8 @@ class FactoryView3D(w.VBox):
             items = [(health_color(h), f"health {h:.0%}") for h in (1.0, 0.75, 0.5, 0.25, 0.0)]
         else:
             items = [(state_color(s), s) for s in SNAPSHOT_STATES]
-        items.append((QUEUE_COLOR, "queue (stack height)"))
+            items.append((state_color("off_shift"), "off shift"))
+        items.append((QUEUE_COLOR, f"queue (stack height, at most {QUEUE_CAP} parts)"))
         rows = "".join(
             f'<div><span style="display:inline-block;width:12px;height:12px;background:{c};'
             f'margin-right:6px"></span>{html.escape(s)}</div>'

@@ -58,7 +58,13 @@ class GanttChart(w.VBox):
     pan/zoom mode the mouse wheel zooms the time axis and dragging pans it.
     """
 
-    def __init__(self, frame: pd.DataFrame | None = None, title: str = "", height: int = 360):
+    def __init__(
+        self,
+        frame: pd.DataFrame | None = None,
+        title: str = "",
+        height: int = 360,
+        time_unit: str = "time units",
+    ):
         self.x_scale = bq.LinearScale()
         self.y_scale = bq.LinearScale(min=-0.6, max=0.6)
         scales = {"x": self.x_scale, "y": self.y_scale}
@@ -77,8 +83,10 @@ class GanttChart(w.VBox):
             fill_opacities=[0.6],
             close_path=True,
         )
-        self.x_axis = bq.Axis(scale=self.x_scale, label="time")
-        self.y_axis = bq.Axis(scale=self.y_scale, side="left", label="machine", tick_format="d")
+        self.x_axis = bq.Axis(scale=self.x_scale, label=f"time ({time_unit})")
+        self.y_axis = bq.Axis(
+            scale=self.y_scale, side="left", label="machine (index)", tick_format="d"
+        )
         self.zoom = bq.interacts.PanZoom(scales={"x": [self.x_scale]})
         self.figure = bq.Figure(
             marks=[
@@ -94,6 +102,8 @@ class GanttChart(w.VBox):
             layout=w.Layout(width="100%", height=f"{height}px"),
         )
         self.summary = w.HTML()
+        self.legend = w.HTML()
+        self.legend.add_class("dtwin-gantt-legend")
         self.reset_button = w.Button(description="Reset zoom", icon="search-minus")
         self.reset_button.on_click(lambda _: self.reset_zoom())
         # bqplot's pan/zoom layer catches the mouse, so it is a mode: off, bars show tooltips
@@ -103,7 +113,11 @@ class GanttChart(w.VBox):
         self.downtimes: list[tuple[int, float, float]] = []
         self.bars.on_hover(self._on_hover)
         super().__init__(
-            [self.figure, w.HBox([self.zoom_toggle, self.reset_button, self.summary])],
+            [
+                self.figure,
+                self.legend,
+                w.HBox([self.zoom_toggle, self.reset_button, self.summary]),
+            ],
             layout=w.Layout(width="100%"),
         )
         self.add_class("dtwin-gantt")
@@ -125,7 +139,9 @@ class GanttChart(w.VBox):
             self.bars.visible = False
             self.late_outline.visible = self.moved_outline.visible = False
             self.due_lines.visible = False
+            self.y_axis.tick_values = np.array([], dtype=float)  # no machine rows to label
             self.summary.value = "no operations"
+            self.legend.value = ""
             return
         x, y = rectangles(frame)
         colors = [job_color(j) for j in frame["job"]]
@@ -144,6 +160,7 @@ class GanttChart(w.VBox):
         self.y_axis.tick_values = np.arange(machines)
         self.reset_zoom()
         self.summary.value = self._summary_html(frame)
+        self.legend.value = self._legend_html(frame)
 
     def reset_zoom(self) -> None:
         """Show the whole time range again."""
@@ -193,6 +210,27 @@ class GanttChart(w.VBox):
             self.due_lines.x, self.due_lines.y = x, y
             self.due_lines.colors = [job_color(j) for j in due.index]
             self.due_lines.visible = True
+
+    def _legend_html(self, frame: pd.DataFrame) -> str:
+        swatch = (
+            "<span style='display:inline-block;width:11px;height:11px;margin:0 3px 0 8px;"
+            "background:{c};{extra}'></span>{t}"
+        )
+        items = [
+            swatch.format(c=job_color(j), extra="", t=f"job {j}")
+            for j in sorted(frame["job"].unique())
+        ]
+        if frame["late"].any():
+            items.append(swatch.format(c="white", extra=f"border:2px solid {LATE_COLOR}", t="late"))
+        if frame["moved"].any():
+            items.append(
+                swatch.format(c="white", extra=f"border:3px solid {HIGHLIGHT_COLOR}", t="moved")
+            )
+        if self.downtimes:
+            items.append(swatch.format(c="#bbbbbb", extra="", t="machine down"))
+        if frame["due_date"].notna().any():
+            items.append("<span style='margin-left:8px'>dashed line: due date</span>")
+        return "<div style='font-size:11px;line-height:18px'>" + "".join(items) + "</div>"
 
     def _summary_html(self, frame: pd.DataFrame) -> str:
         late_jobs = frame.loc[frame["late"], "job"].nunique()

@@ -34,8 +34,20 @@ KPI_FORMATS: dict[str, tuple[str, str]] = {
     "defect_rate": ("Defect rate", "{:.2%}"),
     "energy_kwh": ("Energy kWh", "{:,.0f}"),
     "energy_per_unit": ("kWh / unit", "{:.3f}"),
+    "loss_down": ("Loss: down", "{:.1%}"),
+    "loss_setup_maintenance": ("Loss: setup & maintenance", "{:.1%}"),
+    "loss_blocked": ("Loss: blocked", "{:.1%}"),
+    "loss_starved": ("Loss: starved", "{:.1%}"),
+    "loss_speed": ("Loss: speed", "{:.1%}"),
+    "loss_scrap": ("Loss: scrap", "{:.1%}"),
+    "batches": ("Batches", "{:,.0f}"),
+    "run_minutes": ("Run minutes", "{:,.0f}"),
+    "ideal_minutes": ("Ideal minutes", "{:,.0f}"),
+    "avg_temperature_c": ("Avg temperature (°C)", "{:,.1f}"),
+    "avg_efficiency": ("Avg efficiency", "{:.1%}"),
 }
 OEE_FACTORS = ("availability", "performance", "quality", "oee")
+MISSING = "—"  # what a figure shows until it is measured
 
 
 def format_kpi(name: str, value: Any) -> tuple[str, str]:
@@ -43,7 +55,7 @@ def format_kpi(name: str, value: Any) -> tuple[str, str]:
     default = "{:.1%}" if name.endswith(("share", "_rate", "utilization")) else "{:.3g}"
     label, fmt = KPI_FORMATS.get(name, (name.replace("_", " ").capitalize(), default))
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return label, "–"
+        return label, MISSING
     try:
         return label, fmt.format(value)
     except (TypeError, ValueError):
@@ -58,6 +70,13 @@ def _card_html(label: str, text: str) -> str:
         f'<div class="dtwin-kpi-value" style="font-size:20px;font-weight:600">'
         f"{html.escape(text)}</div></div>"
     )
+
+
+def _number(value: Any) -> float:
+    """``value`` as a float; NaN when it is missing or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return float("nan")
+    return float(value)
 
 
 class KPIPanel(w.HTML):
@@ -76,13 +95,24 @@ class KPIPanel(w.HTML):
             self.update(kpis)
 
     def update(self, kpis: Mapping[str, Any]) -> None:
-        """Show the numeric values of ``kpis`` (only the ``keys`` given at creation, if any)."""
-        names = self.kpi_names if self.kpi_names is not None else list(kpis)
+        """Show the numeric values of ``kpis`` (only the ``keys`` given at creation, if any).
+
+        A key given at creation but missing from ``kpis`` (or not a number) shows "—": a card
+        never keeps the figure of an earlier update.
+        """
+        names = self.kpi_names
+        if names is None:  # every numeric value given (text values are not figures)
+            names = [
+                k
+                for k, v in kpis.items()
+                if v is None or (isinstance(v, int | float | np.number) and not isinstance(v, bool))
+            ]
         for name in names:
-            if name not in kpis or not isinstance(kpis[name], int | float | np.number):
-                continue
-            self.values[name] = kpis[name]
-            self.cards[name] = _card_html(*format_kpi(name, kpis[name]))
+            value = kpis.get(name)
+            if not np.isfinite(_number(value)):
+                value = None
+            self.values[name] = value
+            self.cards[name] = _card_html(*format_kpi(name, value))
         value = (
             '<div style="display:flex;flex-wrap:wrap">' + "".join(self.cards.values()) + "</div>"
         )
@@ -125,35 +155,73 @@ class TimeSeriesChart(w.VBox):
             ],
             title=title,
             legend_location="top-left",
-            fig_margin={"top": 40, "bottom": 40, "left": 55, "right": 15},
+            fig_margin={"top": 40, "bottom": 40, "left": 70, "right": 15},
             layout=w.Layout(width="100%", height=f"{height}px"),
         )
         self.series: dict[str, np.ndarray] = {}
-        super().__init__([self.figure], layout=w.Layout(width="100%"))
+        self.date_axis = date_axis
+        self.note = w.HTML()
+        self.note.add_class("dtwin-chart-note")
+        super().__init__([self.note, self.figure], layout=w.Layout(width="100%"))
         self.add_class("dtwin-chart")
 
-    def update(self, x: Sequence[Any], series: Mapping[str, Sequence[float]]) -> None:
-        """Replace the data: ``x`` shared by every series in ``series`` (name -> values)."""
+    def update(
+        self, x: Sequence[Any], series: Mapping[str, Sequence[float]], empty: str = "no data"
+    ) -> None:
+        """Replace the data: ``x`` shared by every series in ``series`` (name -> values).
+
+        Without data the lines (and their legend) are hidden and ``empty`` is shown instead.
+        A single x value is drawn as points on a padded axis (a line needs two).
+        """
         self.series = {k: np.asarray(v, float) for k, v in series.items()}
         if not self.series or len(x) == 0:
-            self.lines.visible = False
+            with self.lines.hold_sync():  # a hidden mark keeps its legend: drop both
+                self.lines.visible = self.lines.display_legend = False
+                self.lines.labels = []
+            self.cursor.visible = False
+            self.note.value = f"<i class='dtwin-empty'>{html.escape(empty)}</i>"
             return
+        self.note.value = ""
         x = np.asarray(x)
+        self._pad_single(x)
         names = list(self.series)
         if not self.cursor.visible:  # an idle cursor must not stretch the x scale
             values = np.concatenate([v[np.isfinite(v)] for v in self.series.values()] or [[0.0]])
             self.cursor.x = np.array([x[0], x[0]])
             self.cursor.y = np.array([values.min(initial=0.0), values.max(initial=0.0)])
+        y = np.vstack([self.series[n] for n in names])
+        marker = "circle" if len(x) < 3 else None
+        if len(x) == 1:  # bqplot draws one series only from one x value: give each two
+            x, y = np.repeat(x, 2), np.repeat(y, 2, axis=1)
         with self.lines.hold_sync():
             self.lines.x = x
-            self.lines.y = np.vstack([self.series[n] for n in names])
+            self.lines.y = y
             self.lines.labels = names
             self.lines.colors = [JOB_PALETTE[i % len(JOB_PALETTE)] for i in range(len(names))]
-            self.lines.visible = True
+            self.lines.marker = marker
+            self.lines.visible = self.lines.display_legend = True
 
-    def update_frame(self, frame: Any) -> None:
+    def _pad_single(self, x: np.ndarray) -> None:
+        """One x value: an axis from half a step before to half after it; else automatic."""
+        if len(x) != 1:
+            self.x_scale.min = self.x_scale.max = None
+            return
+        if self.date_axis:
+            centre = np.datetime64(x[0], "ns")
+            pad = np.timedelta64(12, "h")
+            lo, hi = (
+                (centre - pad).astype("datetime64[ms]"),
+                (centre + pad).astype("datetime64[ms]"),
+            )
+            self.x_scale.min, self.x_scale.max = lo.item(), hi.item()
+        else:
+            self.x_scale.min, self.x_scale.max = float(x[0]) - 0.5, float(x[0]) + 0.5
+
+    def update_frame(self, frame: Any, empty: str = "no data") -> None:
         """Replace the data with a wide DataFrame: its index as x, one line per column."""
-        self.update(frame.index.to_numpy(), {str(c): frame[c].to_numpy() for c in frame.columns})
+        self.update(
+            frame.index.to_numpy(), {str(c): frame[c].to_numpy() for c in frame.columns}, empty
+        )
 
     def set_cursor(self, t: float | None) -> None:
         """Draw the vertical time cursor at ``t`` (None hides it)."""
@@ -164,7 +232,9 @@ class TimeSeriesChart(w.VBox):
         lo = self.y_scale.min if self.y_scale.min is not None else float(values.min(initial=0))
         hi = self.y_scale.max if self.y_scale.max is not None else float(values.max(initial=1))
         with self.cursor.hold_sync():
-            self.cursor.x = np.array([t, t], dtype=float)
+            # a date axis takes dates: a float cast would put the cursor in 1970
+            kind = "datetime64[ms]" if self.date_axis else float
+            self.cursor.x = np.array([t, t], dtype=kind)
             self.cursor.y = np.array([lo, hi], dtype=float)
             self.cursor.visible = True
 
@@ -202,17 +272,31 @@ class OEEChart(w.VBox):
             fig_margin={"top": 40, "bottom": 30, "left": 50, "right": 10},
             layout=w.Layout(width="100%", height=f"{height}px"),
         )
-        super().__init__([self.figure], layout=w.Layout(width="100%"))
+        self.readout = w.HTML()
+        self.readout.add_class("dtwin-oee-readout")
+        super().__init__([self.figure, self.readout], layout=w.Layout(width="100%"))
         self.add_class("dtwin-chart")
         if kpis is not None:
             self.update(kpis)
 
-    def update(self, kpis: Mapping[str, Any]) -> None:
-        """Show the OEE factors found in ``kpis`` (missing ones as 0)."""
-        values = [float(kpis.get(k) or 0.0) for k in OEE_FACTORS]
-        if not kpis.get("oee") and all(kpis.get(k) for k in OEE_FACTORS[:3]):
+    def update(self, kpis: Mapping[str, Any], empty: str = "no data") -> None:
+        """Show the OEE factors found in ``kpis``; a missing factor draws no bar and reads "—"
+        (OEE is the product of the three when only they are given). Nothing known: ``empty``.
+        """
+        values = [_number(kpis.get(k)) for k in OEE_FACTORS]
+        if not np.isfinite(values[3]) and all(np.isfinite(values[:3])):
             values[3] = values[0] * values[1] * values[2]
-        self.bars.y = np.clip(np.nan_to_num(values), 0.0, 1.0)
+        known = np.isfinite(values)
+        self.bars.y = np.clip(np.where(known, values, 0.0), 0.0, 1.0)
+        self.bars.visible = bool(known.any())
+        self.readout.value = (
+            " · ".join(
+                f"{format_kpi(k, v)[0]} <b>{format_kpi(k, v)[1]}</b>"
+                for k, v in zip(OEE_FACTORS, values, strict=True)
+            )
+            if known.any()
+            else f"<i class='dtwin-empty'>{html.escape(empty)}</i>"
+        )
 
 
 class MachineBarChart(w.VBox):
@@ -230,14 +314,27 @@ class MachineBarChart(w.VBox):
             title=title,
             layout=w.Layout(width="100%", height=f"{height}px"),
         )
-        super().__init__([self.figure], layout=w.Layout(width="100%"))
+        self.note = w.HTML()
+        self.note.add_class("dtwin-chart-note")
+        super().__init__([self.note, self.figure], layout=w.Layout(width="100%"))
         self.add_class("dtwin-chart")
 
-    def update(self, values: Mapping[str, float] | Any, title: str | None = None) -> None:
-        """Show ``values`` (a mapping or Series: label -> value) as bars, in their order."""
+    def update(
+        self,
+        values: Mapping[str, float] | Any,
+        title: str | None = None,
+        empty: str = "no data",
+        y_label: str | None = None,
+    ) -> None:
+        """Show ``values`` (a mapping or Series: label -> value) as bars, in their order;
+        nothing to show hides the bars and says ``empty``."""
         items = values.items() if hasattr(values, "items") else values
         labels, heights = zip(*items, strict=True) if len(values) else ((), ())
         with self.bars.hold_sync():
             self.bars.x, self.bars.y = [str(k) for k in labels], np.asarray(heights, float)
+            self.bars.visible = bool(labels)
+        self.note.value = "" if labels else f"<i class='dtwin-empty'>{html.escape(empty)}</i>"
+        if y_label is not None:
+            self.figure.axes[1].label = y_label
         if title is not None:
             self.figure.title = title

@@ -21,6 +21,7 @@ from dtwin.twin import (
     EventFeed,
     FeedRow,
     HealthRow,
+    RulRow,
     format_kpi,
     format_time,
     kpi_comparison,
@@ -325,6 +326,33 @@ class HealthPanel(w.VBox):
         ]
         table = _table(header, lines, "dtwin-health-figures")
         _set(self.table, f"{table}<div class='dtwin-room-note'>{note}</div>")
+
+
+class RulPanel(w.HTML):
+    """Each machine's predicted remaining useful life with its interval (the RUL agent's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layout.display = "none"  # shown once a twin with a RUL agent predicts
+
+    def update(self, rows: Sequence[RulRow]) -> None:
+        """The latest prediction per machine: cycles [interval], hours at its pace."""
+        if not rows:
+            return
+        self.layout.display = None
+        lines = [
+            _row(
+                [
+                    _esc(r.machine),
+                    f"{r.rul:.0f} [{r.lo:.0f}, {r.hi:.0f}]",
+                    "—" if r.minutes is None else f"{r.minutes / 60.0:.1f} h",
+                    str(r.cycle),
+                ]
+            )
+            for r in rows
+        ]
+        header = ["machine", "RUL, cycles [90% interval]", "≈ time left", "readings"]
+        _set(self, "<b>Remaining useful life</b>" + _table(header, lines))
 
 
 class PlanPanel(w.VBox):

@@ -10,7 +10,10 @@ Running
     ``run_pipeline``, ``RunResult``, ``StepResult``, ``load_spec``, ``PipelineSpec``, ``Step``,
     ``Tolerance``.
 Comparing runs
-    ``load_run_metrics``, ``compare_metrics``, ``regressions``, ``MetricChange``.
+    ``load_reference``, ``compare_runs``, ``Comparison``, ``Reference``, ``load_run_metrics``,
+    ``compare_metrics``, ``regressions``, ``MetricChange``.
+Baselines
+    ``write_baseline``, ``baseline_dir``.
 """
 
 from dtwin.lazy import lazy_front as _lazy_front
@@ -33,6 +36,12 @@ _EXPORTS: dict[str, str] = {
     "compare_metrics": "dtwin.pipeline.compare",
     "regressions": "dtwin.pipeline.compare",
     "MetricChange": "dtwin.pipeline.compare",
+    "load_reference": "dtwin.pipeline.compare",
+    "compare_runs": "dtwin.pipeline.compare",
+    "Comparison": "dtwin.pipeline.compare",
+    "Reference": "dtwin.pipeline.compare",
+    "write_baseline": "dtwin.pipeline.baseline",
+    "baseline_dir": "dtwin.pipeline.baseline",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from dtwin.errors import ConfigError
-from dtwin.pipeline.compare import compare_metrics, load_run_metrics, regressions
-from dtwin.pipeline.runner import METRICS_FILE, run_pipeline
+from dtwin.pipeline.baseline import write_baseline
+from dtwin.pipeline.compare import compare_runs, load_reference
+from dtwin.pipeline.runner import METRICS_FILE, pipeline_sha256, run_pipeline
 from dtwin.pipeline.spec import PROFILES, load_spec
 
 PIPELINE_FILE = Path("notebooks") / "pipeline.yaml"
@@ -49,7 +50,16 @@ def find_pipeline_file(start: Path) -> Path:
     "--compare",
     "compare_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Compare the new metrics with this earlier run; exit 1 on regression.",
+    help=(
+        "Compare the new metrics with this earlier run or baseline (notebooks/baselines/"
+        "PROFILE); exit 1 on a regression or a step missing on either side."
+    ),
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_",
+    is_flag=True,
+    help="After a clean run of every step, store its metrics as notebooks/baselines/PROFILE.",
 )
 @click.option(
     "--workers",
@@ -71,13 +81,23 @@ def run(
     only: tuple[str, ...],
     out_dir: Path | None,
     compare_dir: Path | None,
+    write_baseline_: bool,
     workers: int | None,
     scheduler: str | None,
     pipeline_file: Path | None,
 ) -> None:
     """Run the notebook pipeline with papermill into a run folder."""
     pipeline_file = pipeline_file or find_pipeline_file(Path.cwd())
-    reference = load_run_metrics(compare_dir) if compare_dir else None
+    spec, _ = load_spec(pipeline_file)
+    names = [spec.step(name).name for name in only]  # unknown names: refused before the run
+    if write_baseline_ and (only or compare_dir):
+        raise ConfigError(
+            "--write-baseline runs every step and stores the result; "
+            "it cannot be combined with --only or --compare"
+        )
+    reference = None
+    if compare_dir:  # checked before anything runs
+        reference = load_reference(compare_dir, profile, pipeline_sha256(pipeline_file))
     result = run_pipeline(
         pipeline_file,
         profile=profile,
@@ -96,16 +116,14 @@ def run(
     for step in result.steps:
         click.echo(f"  {step.name:<20} {step.seconds:7.1f} s  {len(step.metrics)} metrics")
     if reference is not None:
-        spec, _ = load_spec(pipeline_file)
-        changes = compare_metrics(result.metrics, reference, spec)
-        failed = regressions(changes)
-        checked = [c for c in changes if c.checked]
-        click.echo(
-            f"compared with {compare_dir}: {len(checked)} metrics checked, "
-            f"{len(failed)} regressions"
-        )
-        for change in failed:
-            click.echo(f"REGRESSION {change.describe()}", err=True)
-        if failed:
+        comparison = compare_runs(result.metrics, reference, spec, names or None)
+        lines = comparison.report()
+        click.echo(lines[0])
+        for line in lines[1:]:
+            click.echo(line, err=line.startswith(("REGRESSION", "MISSING")))
+        if not comparison.ok:
             sys.exit(1)
+    if write_baseline_:
+        target = write_baseline(result.run_dir, pipeline_file, profile)
+        click.echo(f"baseline written:   {target} (commit it with the change that moved it)")
     click.echo("open the apps: make apps   (Voila on http://127.0.0.1:8866/)")

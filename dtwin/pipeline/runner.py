@@ -25,9 +25,16 @@ from dtwin.pipeline.recorder import ARTIFACTS_ENV, METRICS_ENV
 from dtwin.pipeline.run_folder import METRICS_FILE, merge_runs, prepare_run_dir
 from dtwin.pipeline.scheduler import check_scheduler_address
 from dtwin.pipeline.spec import PROFILES, PipelineSpec, Step, load_spec
-from dtwin.progress import progress_bar
+from dtwin.progress import PROGRESS_ENV, progress_bar
 
-__all__ = ["METRICS_FILE", "RunResult", "StepResult", "default_run_dir", "run_pipeline"]
+__all__ = [
+    "METRICS_FILE",
+    "RunResult",
+    "StepResult",
+    "default_run_dir",
+    "pipeline_sha256",
+    "run_pipeline",
+]
 
 
 @dataclass
@@ -101,7 +108,7 @@ def run_pipeline(
     steps = _select(spec, only)
     run_dir = Path(out_dir) if out_dir else default_run_dir(base.parent, profile)
     run_dir = run_dir.resolve()
-    spec_sha = _sha256(spec_path)  # once, before the run: what the run was started with
+    spec_sha = pipeline_sha256(spec_path)  # once, before the run: what the run was started with
     earlier = prepare_run_dir(run_dir, profile, spec_sha)
     result = RunResult(run_dir=run_dir, profile=profile)
     started = datetime.now(UTC)
@@ -160,9 +167,11 @@ def execute_step(job: dict[str, Any]) -> dict[str, Any]:
 
     Path(job["metrics_file"]).unlink(missing_ok=True)
     Path(job["artifacts"]).mkdir(parents=True, exist_ok=True)
-    saved = {key: os.environ.get(key) for key in (METRICS_ENV, ARTIFACTS_ENV)}
+    saved = {key: os.environ.get(key) for key in (METRICS_ENV, ARTIFACTS_ENV, PROGRESS_ENV)}
     os.environ[METRICS_ENV] = job["metrics_file"]
     os.environ[ARTIFACTS_ENV] = job["artifacts"]
+    # the kernel inherits it: text bars, which the saved notebook keeps in their final state
+    os.environ[PROGRESS_ENV] = "text"
     start = time.perf_counter()
     error = None
     try:
@@ -175,6 +184,7 @@ def execute_step(job: dict[str, Any]) -> dict[str, Any]:
             progress_bar=False,
             log_output=False,
             execution_timeout=job["timeout_s"],
+            coalesce_streams=True,  # a text bar's \r updates fold into its last state
         )
     except PapermillExecutionError as exc:
         error = {
@@ -259,8 +269,9 @@ def _read_metrics(path: Path) -> dict[str, Any]:
         raise PipelineError(f"{path}: metrics file is not valid JSON: {exc}") from exc
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def pipeline_sha256(path: str | Path) -> str:
+    """The pipeline file's sha256: what a run records and a reference must match."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _write_run_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,17 @@ class Tolerance(BaseModel):
     better: str | None = Field(default=None, pattern="^(higher|lower)$")
 
     def allows(self, new: Any, ref: Any) -> bool:
-        """True when ``new`` is an acceptable value given the reference ``ref``."""
+        """True when ``new`` is an acceptable value given the reference ``ref``.
+
+        NaN equals NaN (and null, which is how NaN is recorded): a figure that is undefined
+        in both runs has not changed.
+        """
+        if _is_nan(new) and _is_nan(ref):
+            return True
         if self.exact or not _is_number(new) or not _is_number(ref):
-            return new == ref
+            return bool(new == ref)
+        if _is_nan(new) or _is_nan(ref):
+            return False
         delta = float(new) - float(ref)
         if self.better == "higher" and delta >= 0 or self.better == "lower" and delta <= 0:
             return True
@@ -107,3 +116,7 @@ def load_spec(path: str | Path) -> tuple[PipelineSpec, Path]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_nan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

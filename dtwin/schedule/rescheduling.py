@@ -64,6 +64,8 @@ class RescheduleResult:
     objective: float
     frozen: int
     repair_objective: float  # the right-shifted old plan, for comparison
+    repaired: Schedule | None = None  # that right-shifted plan (what the event costs unsolved)
+    repair_delayed: int = 0  # operations the right shift starts later (0: the event hit nothing)
 
 
 def apply_event(instance: Instance, event: Event) -> Instance:
@@ -146,8 +148,20 @@ def reschedule(
     }
     sched.moved = frozenset(moved)
     sched.method = f"reschedule({type(event).__name__})"
+    delayed = sum(  # later only: the shift also closes the old plan's idle gaps
+        1
+        for key, o in repaired.by_key().items()
+        if key in previous and o.start > previous[key].start
+    )
     return RescheduleResult(
-        sched, new, len(moved), sched.value, len(fixed), evaluate(new, repaired, obj)
+        sched,
+        new,
+        len(moved),
+        sched.value,
+        len(fixed),
+        evaluate(new, repaired, obj),
+        repaired,
+        delayed,
     )
 
 

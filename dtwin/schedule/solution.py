@@ -81,6 +81,16 @@ class Schedule:
         """Latest end of any operation."""
         return max((o.end for o in self.operations), default=0)
 
+    @property
+    def gap(self) -> float | None:
+        """``(value - lower_bound) / value``: how far the plan may be from optimal (0: proven
+        optimal); None without a bound."""
+        if self.lower_bound is None:
+            return None
+        if self.value <= 0:
+            return 0.0 if self.lower_bound >= self.value else None
+        return max(self.value - self.lower_bound, 0.0) / self.value
+
     def by_key(self) -> dict[tuple[int, int], ScheduledOp]:
         """Operations keyed by ``(job, op)``."""
         return {(o.job, o.op): o for o in self.operations}

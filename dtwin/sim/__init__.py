@@ -14,7 +14,8 @@ Commands and the camera's facts (the twin's interface to the plant)
     Simulation.subscribe_releases, MaintenanceRequest, InspectionFact, ReleaseFact,
     MAINTENANCE_MODES (``Simulation(..., maintenance="external")``)
 Runs and results
-    compute_kpis, machine_frame, simulate, replicate, summarize, Replications, SimResult,
+    compute_kpis, machine_frame, LOSS_COLUMNS (the OEE losses), KPI_LABELS, kpi_label,
+    simulate, replicate, summarize, Replications, SimResult,
     Snapshot, MachineSnapshot,
     write_events
 The MES event log (``dtwin simulate --events-out``; format in ``data/README.md``)
@@ -44,6 +45,9 @@ _EXPORTS = {
     "check_run": "dtwin.sim.config",
     "to_factory": "dtwin.sim.config",
     "compute_kpis": "dtwin.sim.kpis",
+    "kpi_label": "dtwin.sim.kpis",
+    "KPI_LABELS": "dtwin.sim.kpis",
+    "LOSS_COLUMNS": "dtwin.sim.kpis",
     "machine_frame": "dtwin.sim.kpis",
     "factory_from_schedule": "dtwin.sim.jobs",
     "DEMO_FACTORY": "dtwin.paths",

@@ -72,6 +72,14 @@ def run_options(days: float = 7.0) -> Callable[[Any], Any]:
     metavar="FILE.csv|FILE.parquet",
     help="Write the MES event log of replication 0 (the whole run, warm-up included).",
 )
+@click.option(
+    "--sensors-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE.csv|FILE.parquet",
+    help="Write replication 0's run-to-failure sensor histories (lives that ended in a "
+    "failure) as a long table: unit, cycle, one column per sensor.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def simulate(
     config: str,
@@ -82,6 +90,7 @@ def simulate(
     overrides: tuple[str, ...],
     events_out: str | None,
     as_json: bool,
+    sensors_out: str | None = None,
 ) -> None:
     """Simulate the factory CONFIG and report KPIs as means over replications."""
     from dtwin.sim.analysis import load_warning, unstable_stations
@@ -92,6 +101,11 @@ def simulate(
     if events_out is not None:
         check_mes_path(events_out, "--events-out")
     cfg = load_factory(config, dict(parse_override(o) for o in overrides))
+    if sensors_out is not None:
+        from dtwin.sim.histories import check_table_path, common_channels, sensor_stations
+
+        check_table_path(sensors_out, "--sensors-out")
+        common_channels(cfg, sensor_stations(cfg), str(config))
     warning = load_warning(cfg)
     if warning is not None:
         click.echo(f"warning: {warning}", err=True)
@@ -100,6 +114,7 @@ def simulate(
             cfg, replications=replications, days=days, warmup_days=warmup_days, seed=seed
         )
         written = _write_events(cfg, events_out, days, warmup_days, seed)
+        lives = _write_sensors(cfg, sensors_out, days, warmup_days, seed)
     except SimulationError as exc:
         raise SimulationError(f"{config}: {exc}") from exc
     report = build_report(reps.summary, [st.name for st in cfg.stations])
@@ -114,6 +129,8 @@ def simulate(
         unstable_stations=unstable_stations(cfg),
         events_out=events_out,
         events_written=written,
+        sensors_out=sensors_out,
+        sensor_lives_written=lives,
     )
     if as_json:
         click.echo(json.dumps(report, sort_keys=False, allow_nan=False))
@@ -128,6 +145,8 @@ def simulate(
         click.echo(f"    {name:<22} {_fmt(values['utilization'], 8, 3)}  ± {_fmt(half, 0, 3)}")
     if events_out is not None:
         click.echo(f"  MES event log of replication 0: {events_out} ({written} events)")
+    if sensors_out is not None:
+        click.echo(f"  run-to-failure sensor histories: {sensors_out} ({lives} lives)")
 
 
 def _write_events(
@@ -139,6 +158,31 @@ def _write_events(
     from dtwin.sim.meslog import mes_log, write_mes_log
 
     return write_mes_log(mes_log(cfg, days, warmup_days, seed, replication=0), path)
+
+
+def _write_sensors(
+    cfg: Any, path: str | None, days: float, warmup_days: float, seed: int
+) -> int | None:
+    """Write replication 0's failure-ended sensor lives to ``path``; how many (None: none)."""
+    if path is None:
+        return None
+    from dtwin.sim.engine import Simulation
+    from dtwin.sim.histories import (
+        LifeRecorder,
+        common_channels,
+        recorded_histories,
+        sensor_stations,
+        write_histories,
+    )
+
+    stations = sensor_stations(cfg)
+    sim = Simulation(cfg, seed, log_events=False, replication=0)
+    rec = LifeRecorder(0, set(stations))
+    sim.subscribe_sensors(rec.on_reading, rec.on_life_end)
+    sim.run_until((warmup_days + days) * 1440.0)
+    histories = recorded_histories([rec], common_channels(cfg, stations, "config"))
+    write_histories(histories, path)
+    return histories.units
 
 
 def _fmt(value: float | None, width: int, digits: int) -> str:

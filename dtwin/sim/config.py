@@ -21,6 +21,7 @@ from dtwin.config import apply_overrides, format_validation_error, load_mapping
 from dtwin.errors import ConfigError
 from dtwin.event_schema import station_machine_ids
 from dtwin.sim.distributions import DIST_NAMES, MAX_TIME, Distribution
+from dtwin.sim.sensor_config import Costs, SensorConfig
 
 MAX_MACHINES = 1000  # per station
 MAX_TOTAL_MACHINES = 10_000  # over all stations (each machine is a SimPy process)
@@ -75,6 +76,11 @@ class Health(_Model):
     failure_factor: float = Field(default=2.0, ge=0, le=1000)
     defect_factor: float = Field(default=0.05, ge=0, le=1)
     repair_restores: float = Field(default=0.0, ge=0, le=1)
+    # wear-out: each life wears at wear_per_op times a gamma draw (mean 1, this coefficient of
+    # variation) and the machine breaks down when its health reaches 0; the repair (health's
+    # ``repair``, else the station's failure repair) replaces the worn part (health 1)
+    wear_cv: float | None = Field(default=None, gt=0, le=10)
+    repair: Distribution | None = None
 
 
 class MaintenancePolicy(_Model):
@@ -142,6 +148,7 @@ class Station(_Model):
     failure: Failure | None = None
     health: Health | None = None
     maintenance: MaintenancePolicy | None = None
+    sensors: SensorConfig | None = None
     energy: Energy = Field(default_factory=Energy)
     position: Position | None = None
     line: str | None = None
@@ -162,6 +169,19 @@ class Station(_Model):
         if twice:
             raise ValueError(f"machine ids must be unique; used twice: {', '.join(twice)}")
         return value
+
+    @_model_validator(mode="after")
+    def _wear_out(self) -> Station:
+        h = self.health
+        if h is not None and h.wear_cv is not None:
+            if not h.wear_per_op > 0:
+                raise ValueError("health.wear_cv needs health.wear_per_op > 0 (wear-out failures)")
+            if h.repair is None and self.failure is None:
+                raise ValueError(
+                    "health.wear_cv needs a repair time for wear-out failures: give "
+                    "health.repair (a distribution) or a failure block"
+                )
+        return self
 
 
 class Product(_Model):
@@ -229,6 +249,7 @@ class FactoryConfig(_Model):
     shifts: list[Shift] | None = None
     conveyors: list[tuple[str, str]] | None = None
     limits: Limits = Field(default_factory=Limits)
+    costs: Costs | None = None  # None: every cost 0
     # the plant data's sensor interval (minutes; the warehouse checks it divides a day)
     sensor_interval_min: int | None = Field(default=None, ge=1, le=1440)
 

@@ -51,6 +51,7 @@ from dtwin.sim.config import FactoryConfig, to_factory
 from dtwin.sim.distributions import sampler
 from dtwin.sim.machine import Machine, Observer, Part, StationRT
 from dtwin.sim.results import MachineSnapshot, Snapshot
+from dtwin.sim.sensors import LifeObserver, ReadingObserver, SensorObservers
 from dtwin.sim.states import MachineState
 from dtwin.sim.view import MachineView, PlantView, StationView
 
@@ -127,6 +128,7 @@ class Simulation:
         self.defective_shipped = 0
         self._next_id = 0
         self.last_exit = float("nan")
+        self.sensor_observers = SensorObservers()
         self.stations = self._build_stations(cfg, env)
         self.shifts = sorted((s.start * 60.0, s.end * 60.0) for s in cfg.shifts or [])
         self.technicians = (
@@ -330,6 +332,29 @@ class Simulation:
 
         return unsubscribe
 
+    def subscribe_sensors(
+        self, on_reading: ReadingObserver, on_life_end: LifeObserver | None = None
+    ) -> Callable[[], None]:
+        """Call ``on_reading(reading)`` for every sensor reading from now on (stations with
+        ``sensors``), and ``on_life_end(ended)`` when a machine's life ends (a wear-out failure
+        or a service that restores it): :mod:`dtwin.sim.sensors`. Returns the unsubscribe.
+        """
+        obs = self.sensor_observers
+        obs.readings.append(on_reading)
+        if on_life_end is not None:
+            obs.lives.append(on_life_end)
+
+        def unsubscribe() -> None:
+            obs.readings.remove(on_reading)
+            if on_life_end is not None:
+                obs.lives.remove(on_life_end)
+
+        return unsubscribe
+
+    def sensor_channels(self) -> dict[str, list[str]]:
+        """Station -> its sensor channel names, for every station with sensors."""
+        return {st.name: st.sensors.names for st in self.config.stations if st.sensors is not None}
+
     # -- commands -------------------------------------------------------------------------
 
     def request_maintenance(
@@ -392,7 +417,9 @@ class Simulation:
         for st in cfg.stations:
             wait = STARVED if st.name in later or st.name not in firsts else IDLE
             policy = st.maintenance or cfg.maintenance
-            stations[st.name] = StationRT(st, env, wait, self._stream, policy, planned.get(st.name))
+            stations[st.name] = StationRT(
+                st, env, wait, self._stream, policy, planned.get(st.name), self.sensor_observers
+            )
         return stations
 
     def _start_processes(self, warmup: float) -> None:
@@ -514,6 +541,8 @@ class Simulation:
         """Service when due, wait for a part (and a shift), process it, pass it on; repeat."""
         env = self.env
         while True:
+            if m.wear_out and m.health <= 0.0:
+                yield from self._wear_out(m)
             if m.request is not None:
                 yield from self._maintain(m, m.request)
             elif m.policy != "none" and m.service_due(env.now):
@@ -581,7 +610,9 @@ class Simulation:
         m.station.processed += 1
         scrap = m.draw_quality(part) if m.needs_draw else False
         if m.wear:
-            m.health = max(0.0, m.health - m.wear)
+            m.health = max(0.0, m.health - m.wear * m.wear_rate)
+        if m.sensor is not None:
+            m.sensor.operated(m.health, self.env.now)
         if m.inspection and self._inspectors:
             self._photograph(m, part, scrap)
         return scrap
@@ -645,10 +676,20 @@ class Simulation:
         m.set(MAINT, self.env.now)
         self._machine_event(m, "maintenance_start")
         yield from self._technician(1, minutes or m.pm_duration)  # type: ignore[arg-type]
-        m.health = 1.0
+        m.renew(self.env.now, "maintenance")
         if m.policy == "periodic":
             m.next_pm = self.env.now + m.pm_interval  # type: ignore[operator]
         self._machine_event(m, "maintenance_end")
+
+    def _wear_out(self, m: Machine) -> Generator[Any, Any, None]:
+        """Worn out (health 0): down until the worn part is replaced, which makes it as new."""
+        m.set(DOWN, self.env.now)
+        self._machine_event(m, "failure")
+        yield from self._technician(0, m.wear_repair)  # type: ignore[arg-type]
+        m.renew(self.env.now, "failure")
+        if m.policy == "periodic":  # as new: the next service counts from now (age-based)
+            m.next_pm = self.env.now + m.pm_interval  # type: ignore[operator]
+        self._machine_event(m, "repaired")
 
     def _off_shift_wait(self, now: float) -> float:
         """Minutes until the next working window (0 inside a shift)."""

@@ -17,6 +17,7 @@ from dtwin.event_schema import SimEventRecord
 from dtwin.sim.buffer import Buffer, PriorityBuffer, SequenceBuffer
 from dtwin.sim.config import MaintenancePolicy, Station
 from dtwin.sim.distributions import sampler
+from dtwin.sim.sensors import SensorEmitter, SensorObservers, wear_sampler
 from dtwin.sim.states import STATE_EVENTS, MachineState
 
 N_STATES = len(MachineState)
@@ -82,6 +83,11 @@ class Machine:
         "pm_interval",
         "pm_threshold",
         "pm_duration",
+        "wear_draw",
+        "wear_rate",
+        "wear_out",
+        "wear_repair",
+        "sensor",
     )
 
     def __init__(
@@ -110,6 +116,34 @@ class Machine:
         self._quality(cfg, stream(f"quality/{cfg.name}/{index}"))
         self._failures(cfg, stream)
         self._maintenance(policy, stream)
+        self._wear_and_sensors(cfg, stream, station.sensor_observers)
+
+    def _wear_and_sensors(
+        self, cfg: Station, stream: Callable[[str], random.Random], observers: SensorObservers
+    ) -> None:
+        """Wear-out failures and sensors (off unless configured; streams of their own)."""
+        health = cfg.health
+        self.wear_draw: Callable[[], float] | None = None
+        self.wear_repair: Callable[[], float] | None = None
+        self.wear_rate = 1.0
+        self.wear_out = health is not None and health.wear_cv is not None
+        if self.wear_out:
+            rng = stream(f"wear/{cfg.name}/{self.index}")
+            self.wear_draw = wear_sampler(health.wear_cv, rng)  # type: ignore[union-attr, arg-type]
+            repair = health.repair or cfg.failure.repair  # type: ignore[union-attr]
+            self.wear_repair = sampler(repair, rng)
+            self.wear_rate = self.wear_draw()
+        self.sensor = (
+            SensorEmitter(
+                cfg.sensors,
+                cfg.name,
+                self.index,
+                stream(f"sensors/{cfg.name}/{self.index}"),
+                observers,
+            )
+            if cfg.sensors is not None
+            else None
+        )
 
     def _quality(self, cfg: Station, rng: random.Random) -> None:
         health = cfg.health
@@ -145,6 +179,14 @@ class Machine:
             if policy.duration is not None
             else None
         )
+
+    def renew(self, now: float, cause: str) -> None:
+        """As new (a service or the repair of a wear-out): full health, a new life."""
+        self.health = 1.0
+        if self.wear_draw is not None:
+            self.wear_rate = self.wear_draw()
+        if self.sensor is not None:
+            self.sensor.restart(now, cause)
 
     def set(self, state: int, now: float) -> None:
         """Switch to ``state`` at time ``now``, booking the time spent in the old one."""
@@ -208,8 +250,10 @@ class StationRT:
         stream: Callable[[str], random.Random],
         policy: MaintenancePolicy,
         expected: list[float] | None = None,
+        sensor_observers: SensorObservers | None = None,
     ) -> None:
         self.cfg = cfg
+        self.sensor_observers = sensor_observers or SensorObservers()
         self.name = cfg.name
         if cfg.dispatch == "sequence":
             self.buffer: Buffer = SequenceBuffer(env, cfg.buffer, expected or [])

@@ -5,20 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 
-def record_snapshots(simulation: Any, until: float, step: float) -> list[Any]:
+def record_snapshots(
+    simulation: Any, until: float, step: float, off_shift: bool = False
+) -> list[Any]:
     """Advance a ``dtwin.sim.Simulation`` to ``until`` in ``step`` increments; one snapshot each.
 
-    The first snapshot is taken at the simulation's current time.
+    The first snapshot is taken at the simulation's current time. ``off_shift=True`` keeps the
+    state ``off_shift`` for machines outside every shift (a plain snapshot shows them idle).
     """
     if step <= 0:
         raise ValueError(f"step must be > 0 (got {step})")
-    snapshots = [simulation.snapshot()]
+    snapshots = [_snapshot(simulation, off_shift)]
     t = float(simulation.now)
     while t + step <= until + 1e-9:
         t += step
         simulation.run_until(t)
-        snapshots.append(simulation.snapshot())
+        snapshots.append(_snapshot(simulation, off_shift))
     return snapshots
+
+
+def _snapshot(simulation: Any, off_shift: bool) -> Any:
+    snapshot = simulation.snapshot()
+    if not off_shift:
+        return snapshot
+    from dataclasses import replace
+
+    from dtwin.sim.states import MachineState
+
+    off = {
+        (st.name, m.index)
+        for st in simulation.view().stations
+        for m in st.machines
+        if m.state is MachineState.OFF_SHIFT
+    }
+    if not off:
+        return snapshot
+    machines = [
+        replace(m, state="off_shift") if (m.station, m.machine) in off else m
+        for m in snapshot.machines
+    ]
+    return replace(snapshot, machines=machines)
 
 
 def series(snapshots: list[Any], key: str, scale: float = 1.0) -> list[float]:

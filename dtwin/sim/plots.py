@@ -44,6 +44,8 @@ def plot_scenarios(summary: pd.DataFrame, metrics: list[str], axes: Any = None) 
     """One bar chart per metric: mean per scenario with its 95% confidence interval."""
     import matplotlib.pyplot as plt
 
+    from dtwin.sim.kpis import kpi_label
+
     if axes is None:
         _, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.2))
     axes = [axes] if len(metrics) == 1 else list(axes)
@@ -51,7 +53,7 @@ def plot_scenarios(summary: pd.DataFrame, metrics: list[str], axes: Any = None) 
         part = summary[summary["metric"] == metric]
         err = part["half_width"].fillna(0.0)
         ax.bar(part["scenario"], part["mean"], yerr=err, capsize=4, color="#1565c0")
-        ax.set_title(metric)
+        ax.set_title(kpi_label(metric), fontsize=10)  # with its unit
         ax.tick_params(axis="x", labelrotation=20)
     return axes
 

@@ -38,7 +38,7 @@ The loop
 Feed rows (for apps)
     format_time, FeedRow, feed_row, is_routine, ROUTINE_KINDS, EventFeed, HealthRow,
     worn_machines, health_rows, FloorMachine, FloorSnapshot, floor_snapshot, PlanRow, plan_rows,
-    plan_gantt, KPI_LABELS, format_kpi, KpiRow, kpi_comparison
+    plan_gantt, KPI_LABELS, format_kpi, KpiRow, kpi_comparison, RulRow, rul_rows
 """
 
 from __future__ import annotations
@@ -137,6 +137,8 @@ _EXPORTS = {
     "HealthRow": "dtwin.twin.feed",
     "worn_machines": "dtwin.twin.feed",
     "health_rows": "dtwin.twin.feed",
+    "RulRow": "dtwin.twin.feed",
+    "rul_rows": "dtwin.twin.feed",
     "FloorMachine": "dtwin.twin.feed",
     "FloorSnapshot": "dtwin.twin.feed",
     "floor_snapshot": "dtwin.twin.feed",

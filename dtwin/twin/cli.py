@@ -57,6 +57,35 @@ def twin() -> None:
     help="Defect model (model.onnx or its folder); default models/defects.",
 )
 @click.option(
+    "--maintenance-policy",
+    type=click.Choice(["none", "periodic", "health_threshold", "rul"]),
+    default=None,
+    help="One policy for every station that wears or breaks (default: the factory's own); "
+    "a parameter not given is chosen on runs with another seed (lowest cost per good unit).",
+)
+@click.option(
+    "--maintenance-interval",
+    type=FiniteFloat(min=0, min_open=True),
+    default=None,
+    metavar="MIN",
+    help="periodic: minutes between services.",
+)
+@click.option(
+    "--maintenance-threshold",
+    type=FiniteFloat(min=0),
+    default=None,
+    metavar="X",
+    help="health_threshold: the health in (0, 1); rul: the margin in sensor cycles.",
+)
+@click.option(
+    "--rul-model",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="rul: a model folder of `dtwin health rul train` (default: trained on run-to-failure "
+    "histories of this factory with another seed).",
+)
+@click.option(
     "--events-db",
     type=click.Path(dir_okay=False),
     default=None,
@@ -96,6 +125,10 @@ def run(
     workers: int | None,
     scheduler: str | None,
     as_json: bool,
+    maintenance_policy: str | None = None,
+    maintenance_interval: float | None = None,
+    maintenance_threshold: float | None = None,
+    rul_model: str | None = None,
 ) -> None:
     """Run the twin's LOOP on the factory CONFIG and report KPIs with 95% CIs."""
     from dtwin.paths import DEFECT_MODEL_DIR
@@ -111,6 +144,9 @@ def run(
     if model is None and mode == "closed" and inspecting:
         model = str(DEFECT_MODEL_DIR)
     try:
+        plan, chosen = _maintenance_plan(
+            cfg, maintenance_policy, seed, maintenance_interval, maintenance_threshold, rul_model
+        )
         report = run_twin(
             cfg,
             days,
@@ -123,9 +159,11 @@ def run(
             backend=backend,
             workers=workers,
             scheduler=scheduler,
+            maintenance=plan,
         )
     except DtwinError as exc:
         raise type(exc)(f"{config}: {exc}") from exc
+    report["maintenance"] = {**plan.describe(), **chosen} if plan is not None else None
     report.update(
         config=str(config),
         model=model if mode == "closed" else None,
@@ -141,6 +179,37 @@ def run(
         click.echo(json.dumps(report, allow_nan=False))
         return
     _print_report(report)
+
+
+def _maintenance_plan(
+    cfg: Any,
+    policy: str | None,
+    seed: int,
+    interval: float | None,
+    threshold: float | None,
+    rul_model: str | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The factory-wide maintenance settings asked for (None: the factory's own policies)."""
+    if policy is None:
+        if interval is not None or threshold is not None or rul_model is not None:
+            raise DataError(
+                "--maintenance-interval, --maintenance-threshold and --rul-model need "
+                "--maintenance-policy"
+            )
+        return None, {}
+    if policy == "health_threshold" and threshold is not None and not 0 < threshold < 1:
+        raise DataError(f"--maintenance-threshold {threshold:g}: a health in (0, 1)")
+    from dtwin.twin.policy_choice import settle
+
+    return settle(
+        cfg,
+        policy,
+        seed,
+        interval=interval,
+        threshold=threshold if policy == "health_threshold" else None,
+        margin=threshold if policy == "rul" else None,
+        model=rul_model,
+    )
 
 
 def _fmt(value: Any, digits: int = 4) -> str:

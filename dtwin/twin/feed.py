@@ -38,7 +38,14 @@ if TYPE_CHECKING:
 
 #: event kinds that a feed hides unless asked: parts moving and machines changing state
 ROUTINE_KINDS = frozenset(
-    {"part_released", "part_started", "part_finished", "part_exited", "machine_state_changed"}
+    {
+        "part_released",
+        "part_started",
+        "part_finished",
+        "part_exited",
+        "machine_state_changed",
+        "rul_predicted",
+    }
 )
 GOOD = "good"
 
@@ -102,6 +109,9 @@ _TEXTS: dict[str, Callable[[Any], str]] = {
     "maintenance_done": lambda e: f"maintenance of {e.machine} done",
     "schedule_changed": lambda e: f"new plan {e.schedule_id}" + _optional(": ", e.reason),
     "alert_raised": lambda e: e.message,
+    "rul_predicted": lambda e: (
+        f"{e.machine}: predicted RUL {e.rul:.0f} cycles [{e.lo:.0f}, {e.hi:.0f}]"
+    ),
 }
 
 
@@ -223,6 +233,44 @@ def health_rows(twin: Any) -> list[HealthRow]:
     return rows
 
 
+# -- remaining useful life: the RUL agent's latest prediction per machine ----------------
+
+
+@dataclass(frozen=True)
+class RulRow:
+    """One machine's latest predicted RUL: sensor cycles with the interval, and minutes at the
+    life's pace so far (None before two readings); ``cycle``: readings of its current life."""
+
+    machine: str
+    rul: float
+    lo: float
+    hi: float
+    cycle: int
+    minutes: float | None
+    minutes_lo: float | None
+    minutes_hi: float | None
+
+    @property
+    def text(self) -> str:
+        """``RUL 42 [30, 55] cycles (~12.5 h)``."""
+        out = f"RUL {self.rul:.0f} [{self.lo:.0f}, {self.hi:.0f}] cycles"
+        if self.minutes is not None:
+            out += f" (≈ {self.minutes / 60.0:.1f} h [{(self.minutes_lo or 0) / 60.0:.1f}, "
+            out += f"{(self.minutes_hi or 0) / 60.0:.1f}])"
+        return out
+
+
+def rul_rows(twin: Any) -> list[RulRow]:
+    """The latest RUL prediction of every machine the twin's RUL agent watches (none: [])."""
+    agent = getattr(twin, "rul", None)
+    if agent is None:
+        return []
+    return [
+        RulRow(m, e.rul, e.lo, e.hi, e.cycle, e.minutes, e.minutes_lo, e.minutes_hi)
+        for m, e in sorted(agent.latest.items())
+    ]
+
+
 # -- the floor: what the twin believes, in the shape the 3D view plays -------------------
 
 
@@ -327,6 +375,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "lead_time_mean_min": ("mean lead time", "min"),
     "maintenance_count": ("services per replication", "services"),
     "unplanned_down_share": ("unplanned downtime", "% of planned time"),
+    "cost_per_good_unit": ("cost per good unit", "per good part"),
 }
 _PERCENT = {"scrap_share", "oee", "unplanned_down_share"}
 

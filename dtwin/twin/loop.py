@@ -46,6 +46,7 @@ from dtwin.twin.ids import machine_ids
 from dtwin.twin.kpis import run_kpis
 from dtwin.twin.log import EventLog
 from dtwin.twin.plant import PlantAdapter
+from dtwin.twin.rul_policy import MaintenanceSettings, RulPolicy, load_rul_model
 from dtwin.twin.state import FactoryState
 
 LOOPS = ("open", "closed", "oracle")
@@ -75,6 +76,7 @@ class LoopCounters:
     photographed: int = 0
     correct: int = 0
     maintenance_started: int = 0
+    failures: int = 0
     measured_from: float = 0.0
 
     @property
@@ -111,6 +113,9 @@ class TwinLoop:
         ``classes`` and ``predict_proba``); required when the factory has inspection stations.
     events_db : a DuckDB file or connection that receives this replication's event log.
     notify : the user's own alert hook, ``notify(AlertRaised)``.
+    maintenance : one maintenance policy for the whole factory
+        (:class:`~dtwin.twin.rul_policy.MaintenanceSettings`; None: the factory's own); its
+        ``rul`` policy adds the RUL agent and policy in any loop but the oracle.
     """
 
     def __init__(
@@ -125,9 +130,13 @@ class TwinLoop:
         settings: AgentSettings | None = None,
         notify: Callable[[ev.AlertRaised], Any] | None = None,
         pool: ImagePool | None = None,
+        maintenance: MaintenanceSettings | None = None,
     ) -> None:
         self.config = cfg = to_factory(config)
         self.loop = check_loop(loop)
+        self.plan = maintenance
+        if maintenance is not None:
+            self.config = cfg = maintenance.factory(cfg)
         self.settings = s = settings or AgentSettings()
         self.seed, self.replication = int(seed), int(replication)
         mode = "config" if loop == "oracle" else "external"
@@ -137,13 +146,17 @@ class TwinLoop:
         self.ids = machine_ids(cfg)
         self.bus = EventBus(retries=s.retries)
         self.state = FactoryState(self.ids)
-        self.bus.subscribe(self.state.apply, name="factory_state")
+        self.bus.subscribe(self.state.apply, *ev.EVENT_TYPES.values(), name="factory_state")
         self.log = (
             EventLog(events_db, self.ids, replication).attach(self.bus) if events_db else None
         )
         self.counters = LoopCounters(measured_from=float(warmup_min))
         self.bus.subscribe(self._count_service, ev.MaintenanceStarted, name="loop_counters")
+        self.bus.subscribe(self._count_failure, ev.MachineDown, name="loop_counters")
         self.warnings: list[str] = []
+        self.rul = self.rul_policy = None
+        if maintenance is not None and maintenance.policy == "rul":
+            self._build_rul(maintenance, events_db)
         self.inspection = self.health = self.maintenance = self.planning = self.alerts = None
         if loop == "closed":
             self._build_agents(model, pool, notify)
@@ -196,6 +209,34 @@ class TwinLoop:
             self.camera = Camera(pool, self.seed, self.replication)
             self.sim.subscribe_inspections(self._on_fact)
 
+    def _build_rul(self, plan: MaintenanceSettings, events_db: Any) -> None:
+        from dtwin.twin.agents.rul import RulAgent
+
+        if self.loop == "oracle":
+            raise ConfigError("maintenance policy 'rul': use loop open or closed (the oracle "
+                              "maintains on true health)")  # fmt: skip
+        if events_db is not None:
+            raise ConfigError("maintenance policy 'rul': the event log does not store RUL "
+                              "predictions yet; run it without --events-db")  # fmt: skip
+        channels = self.sim.sensor_channels()
+        if not channels:
+            raise ConfigError(f"maintenance policy 'rul': no station of {self.config.name} "
+                              f"has sensors (stations[].sensors)")  # fmt: skip
+        policy = RulPolicy(
+            self.bus, self.state, self.ids, self._command, plan.margin, plan.min_cycles
+        )
+        schedule = None
+        if plan.lookahead is not None:
+            schedule = lambda rul: policy.next_check(rul, plan.lookahead)  # noqa: E731
+        model = load_rul_model(plan.model)
+        self.rul = RulAgent(self.bus, self.ids, model, channels, plan.every, schedule)
+        self.sim.subscribe_sensors(self.rul.on_reading)
+        self.rul_policy = policy
+
+    def _count_failure(self, event: ev.MachineDown) -> None:
+        if event.time >= self.counters.measured_from:
+            self.counters.failures += 1
+
     def _command(self, station: str, slot: int, reason: str) -> bool:
         return self.sim.request_maintenance(station, slot, reason=reason)
 
@@ -227,7 +268,7 @@ class TwinLoop:
 
     def kpis(self) -> dict[str, float]:
         """The KPIs of the measured window so far (``dtwin.twin.kpis``)."""
-        return run_kpis(self.sim, self.counters.maintenance_started)
+        return run_kpis(self.sim, self.counters.maintenance_started, self.counters.failures)
 
     def loop_stats(self) -> dict[str, Any]:
         """What the loop did: images classified, detection accuracy, alerts, dead letters."""
@@ -241,6 +282,8 @@ class TwinLoop:
             "plans": len(self.planning.plans) if self.planning else 0,
             "dead_letters": len(self.bus.dead_letters),
             "events": self.bus.seq + 1,
+            "rul_predictions": self.rul.predictions if self.rul else 0,
+            "rul_requests": len(self.rul_policy.decisions) if self.rul_policy else 0,
         }
         return stats
 

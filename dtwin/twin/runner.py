@@ -14,6 +14,7 @@ replication order; the part files are removed.
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,15 +24,21 @@ from dtwin.errors import ConfigError
 from dtwin.sim import check_run, to_factory
 from dtwin.twin.kpis import KPI_NAMES, summarize_kpis
 from dtwin.twin.loop import MINUTES_PER_DAY, AgentSettings, TwinLoop, check_loop, open_model
+from dtwin.twin.policy_choice import one_thread
+from dtwin.twin.rul_policy import MaintenanceSettings
 
 
 def _task(task: tuple[Any, ...]) -> dict[str, Any]:
     """One replication (top-level, so that process and Dask workers can take it)."""
-    cfg, loop, days, warmup_days, seed, rep, model, db, settings = task
+    cfg, loop, days, warmup_days, seed, rep, model, db, settings, plan = task
     warmup = warmup_days * MINUTES_PER_DAY
-    twin = TwinLoop(cfg, loop, seed, rep, warmup, open_model(model), db, AgentSettings(**settings))
+    twin = TwinLoop(
+        cfg, loop, seed, rep, warmup, open_model(model), db, AgentSettings(**settings),
+        maintenance=plan,
+    )  # fmt: skip
     try:
-        twin.run_until(warmup + days * MINUTES_PER_DAY)
+        with one_thread() if plan is not None and plan.policy == "rul" else nullcontext():
+            twin.run_until(warmup + days * MINUTES_PER_DAY)
     finally:
         if twin.log is not None:
             twin.log.close()
@@ -82,13 +89,15 @@ def run_twin(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
+    maintenance: MaintenanceSettings | None = None,
 ) -> dict[str, Any]:
     """Run the twin's ``loop`` for ``replications`` and report (see the module doc).
 
     ``model``: a model folder or ``model.onnx`` path (needed by ``closed`` when the factory
     has inspection stations). An object model works with the serial back-end only.
     ``progress``: show a progress bar for a serial run of more than three replications (an
-    app that runs it on a background thread passes False).
+    app that runs it on a background thread passes False). ``maintenance``: one maintenance
+    policy for the whole factory (:class:`~dtwin.twin.rul_policy.MaintenanceSettings`).
     """
     check_run(days, warmup_days, replications)
     cfg = to_factory(config)
@@ -104,7 +113,18 @@ def run_twin(
         if part is not None:
             part.unlink(missing_ok=True)  # left by a run that was stopped
     tasks = [
-        (cfg, loop, days, warmup_days, seed, r, model, str(part) if part else None, opts)
+        (
+            cfg,
+            loop,
+            days,
+            warmup_days,
+            seed,
+            r,
+            model,
+            str(part) if part else None,
+            opts,
+            maintenance,
+        )
         for r, part in enumerate(parts)
     ]
     desc = "replications" if progress else None
@@ -136,6 +156,8 @@ def _report(
             "plans",
             "dead_letters",
             "events",
+            "rul_predictions",
+            "rul_requests",
         )
     }
     loop_out["detection_accuracy"] = (

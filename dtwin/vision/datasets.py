@@ -1,4 +1,9 @@
-"""Labelled image collections: any ImageFolder tree, the MVTec AD layout, and stratified splits."""
+"""Labelled image collections: any ImageFolder tree, the MVTec AD layout, and stratified splits.
+
+Ground truth travels with the images: a pixel mask (``ImageSet.masks``) or a box file
+(``ImageSet.boxes``: Pascal VOC XML or YOLO txt) per image, found by the layouts of
+``dtwin.vision.annotations``; ``load_region`` turns either into a mask in the source's pixels.
+"""
 
 from __future__ import annotations
 
@@ -10,27 +15,43 @@ import numpy as np
 
 from dtwin.errors import DataError
 from dtwin.progress import progress_bar
-from dtwin.vision.images import IMAGE_EXTENSIONS, load_image, resize_uint8
+from dtwin.vision.annotations import (
+    ANNOTATION_DIRS,
+    find_boxes,
+    find_mask,
+    is_mask_file,
+    read_boxes,
+)
+from dtwin.vision.images import IMAGE_EXTENSIONS, fit_image, load_image
 
-MASK_DIRS = frozenset({"masks", "ground_truth"})
+MASK_DIRS = ANNOTATION_DIRS
 SPLIT_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test", "testing"})
 
 
 @dataclass
 class ImageSet:
-    """Image paths with integer labels into ``classes`` and optional mask paths (None = none)."""
+    """Image paths with labels into ``classes``, optional mask and box files (None = none)."""
 
     paths: list[Path]
     labels: list[int]
     classes: list[str]
     masks: list[Path | None] = field(default_factory=list)
     root: Path | None = None
+    boxes: list[Path | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.masks:
             self.masks = [None] * len(self.paths)
-        if not len(self.paths) == len(self.labels) == len(self.masks):
-            raise DataError("paths, labels and masks of an image set must have the same length")
+        if not self.boxes:
+            self.boxes = [None] * len(self.paths)
+        if not len(self.paths) == len(self.labels) == len(self.masks) == len(self.boxes):
+            raise DataError(
+                "paths, labels, masks and boxes of an image set must have the same length"
+            )
+
+    def has_region(self, index: int) -> bool:
+        """True when image ``index`` has a mask or a box file."""
+        return self.masks[index] is not None or self.boxes[index] is not None
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -44,6 +65,7 @@ class ImageSet:
             list(self.classes),
             [self.masks[i] for i in idx],
             self.root,
+            [self.boxes[i] for i in idx],
         )
 
     def counts(self) -> dict[str, int]:
@@ -53,17 +75,24 @@ class ImageSet:
 
 
 def _image_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
-    )
+    """Image files under ``folder``; masks (beside their image or in mask folders) excluded."""
+    found = []
+    for p in folder.rglob("*"):
+        if not p.is_file() or p.suffix.lower() not in IMAGE_EXTENSIONS or p.name[0] == ".":
+            continue
+        inner = {part.lower() for part in p.relative_to(folder).parts[:-1]}
+        if inner & MASK_DIRS or is_mask_file(p):
+            continue
+        found.append(p)
+    return sorted(found)
 
 
 def _sub_dirs(folder: Path) -> list[Path]:
     """Visible sub-folders of ``folder`` that may hold a class (mask folders excluded)."""
     return sorted(
-        d for d in folder.iterdir() if d.is_dir() and d.name not in MASK_DIRS and d.name[0] != "."
+        d
+        for d in folder.iterdir()
+        if d.is_dir() and d.name.lower() not in MASK_DIRS and d.name[0] != "."
     )
 
 
@@ -88,15 +117,20 @@ def _class_dirs(root: Path) -> dict[str, list[Path]]:
 def scan_image_folder(root: str | Path, min_per_class: int = 1) -> ImageSet:
     """Index an ImageFolder tree ``root/<class>/**/*.{png,jpg,bmp,...}``.
 
-    A top-level ``masks/<class>/<name>`` folder (as written by ``generate_dataset``) supplies
-    masks by file name and is not a class; hidden folders are skipped. A tree that is already
-    split (``train/``, ``val/``, ``test/``, each with class folders, directly or under
-    ``images/`` as in NEU-DET) is pooled by class name and split again by seed, stratified.
+    Ground truth is found beside each image or in parallel folders (see
+    ``dtwin.vision.annotations``): a ``<stem>.png`` mask beside a ``<stem>.jpg`` (magnetic-tile's
+    ``<Class>/Imgs/``), ``<stem>_mask.png``, ``masks/<class>/<name>`` at the top (as written by
+    ``generate_dataset``), ``<...>/images/`` beside ``<...>/masks/``, Pascal VOC
+    ``<stem>.xml`` and YOLO ``<stem>.txt`` boxes beside the image or in ``annotations/``,
+    ``labels/`` folders. Mask files are never read as images; hidden folders are skipped.
+    A tree that is already split (``train/``, ``val/``, ``test/``, each with class folders,
+    directly or under ``images/`` as in NEU-DET) is pooled by class name and split again by
+    seed, stratified.
     """
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist or is not a directory")
-    paths, labels, masks, classes = [], [], [], []
+    paths, labels, masks, boxes, classes = [], [], [], [], []
     for name, folders in _class_dirs(root).items():
         files = [(d, f) for d in folders for f in _image_files(d)]
         if not files:
@@ -106,8 +140,8 @@ def scan_image_folder(root: str | Path, min_per_class: int = 1) -> ImageSet:
         for d, f in files:
             paths.append(f)
             labels.append(label)
-            mask = root / "masks" / name / f.relative_to(d)
-            masks.append(mask if mask.is_file() else None)
+            masks.append(find_mask(root, name, d, f))
+            boxes.append(find_boxes(root, name, d, f))
     if len(classes) < 2:
         hint = ""
         if classes and (root / classes[0]).is_dir():
@@ -118,7 +152,7 @@ def scan_image_folder(root: str | Path, min_per_class: int = 1) -> ImageSet:
             f"image folder {root} has {len(classes)} class folder(s) with images; "
             f"need at least 2 (layout: ROOT/<class>/*.png|jpg|bmp){hint}"
         )
-    found = ImageSet(paths, labels, classes, masks, root)
+    found = ImageSet(paths, labels, classes, masks, root, boxes)
     small = {c: n for c, n in found.counts().items() if n < min_per_class}
     if small:
         raise DataError(
@@ -201,12 +235,58 @@ def fingerprint(images: ImageSet) -> str:
     return digest.hexdigest()
 
 
-def load_arrays(images: ImageSet, size: int, progress: bool = True) -> np.ndarray:
-    """Read and resize every image into one uint8 array (N, size, size, 3)."""
+def load_arrays(
+    images: ImageSet, size: int, progress: bool = True, mode: str = "squash"
+) -> np.ndarray:
+    """Read every image into one uint8 array (N, size, size, 3), squashed or letterboxed."""
     out = np.empty((len(images), size, size, 3), np.uint8)
     for i, path in enumerate(progress_bar(images.paths, desc="load images", progress=progress)):
-        out[i] = resize_uint8(load_image(path), size)
+        out[i] = fit_image(load_image(path), size, mode)
     return out
+
+
+def load_region(images: ImageSet, index: int, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Ground truth of image ``index`` as a bool mask (H, W) in the source image's pixels.
+
+    From its mask file, else its boxes (filled), else all False. ``shape`` (the image's
+    ``(height, width)``) saves reading the image when known. This is the one function that
+    gives an image's mask or box to evaluation, notebooks and apps.
+    """
+    if shape is None:
+        from dtwin.vision.images import open_image
+
+        with open_image(images.paths[index]) as img:
+            shape = (img.size[1], img.size[0])
+    if images.masks[index] is not None:
+        return load_mask(images.masks[index], shape)
+    region = np.zeros(shape, bool)
+    if images.boxes[index] is not None:
+        for x0, y0, x1, y1 in read_boxes(images.boxes[index], shape[1], shape[0]):
+            region[y0:y1, x0:x1] = True
+    return region
+
+
+def load_boxes(images: ImageSet, index: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1; ends exclusive) of image ``index`` in source pixels ([] if none).
+
+    A mask gives the box around each of its connected regions.
+    """
+    from dtwin.vision.images import open_image
+
+    with open_image(images.paths[index]) as img:
+        width, height = img.size
+    if images.boxes[index] is not None:
+        return read_boxes(images.boxes[index], width, height)
+    if images.masks[index] is None:
+        return []
+    from scipy import ndimage
+
+    mask = load_mask(images.masks[index], (height, width))
+    labelled, _ = ndimage.label(mask)
+    return [
+        (int(sx.start), int(sy.start), int(sx.stop), int(sy.stop))
+        for sy, sx in ndimage.find_objects(labelled)
+    ]
 
 
 def load_mask(path: Path | None, shape: tuple[int, int]) -> np.ndarray:

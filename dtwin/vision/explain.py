@@ -1,8 +1,12 @@
-"""Class activation maps (Grad-CAM, Grad-CAM++, EigenCAM, ScoreCAM) and how well they localise.
+"""Class activation maps (Grad-CAM, Grad-CAM++, LayerCAM, EigenCAM, ScoreCAM) and how well they
+localise.
 
-A CAM weights one layer's activation maps; the layer (and, for transformers, the reshape of tokens
-to a grid) comes from the architecture registry. ``pointing_game`` and ``cam_iou`` measure the
-CAM against ground-truth defect masks.
+A CAM weights one layer's activation maps (several layers joined by ``+`` are fused: each map is
+scaled to [0, 1] and they are averaged); the layer (and, for transformers, the reshape of tokens
+to a grid) comes from the model card, which records the layer and method chosen on validation
+images with masks (``dtwin.vision.evaluation.choose_cam``). CAMs come back in the *source*
+image's pixels: a letterboxed model's padding is cropped before the map is resized.
+``pointing_game`` and ``cam_iou`` measure a CAM against ground-truth defect masks.
 """
 
 from __future__ import annotations
@@ -15,7 +19,15 @@ from scipy import ndimage
 
 from dtwin.errors import ConfigError, VisionError
 from dtwin.progress import progress_bar
-from dtwin.vision.images import ImageInput, as_rgb_array, normalize, resize_uint8
+from dtwin.vision.images import (
+    ImageInput,
+    as_rgb_array,
+    fit_image,
+    map_to_source,
+    normalize,
+    resize_mode,
+    resize_uint8,
+)
 from dtwin.vision.models import cam_reshape, get_layer
 
 METHOD_ALIASES = {
@@ -23,15 +35,22 @@ METHOD_ALIASES = {
     "gradcam++": "gradcam++",
     "gradcampp": "gradcam++",
     "gradcam_pp": "gradcam++",
+    "layercam": "layercam",
     "eigencam": "eigencam",
     "scorecam": "scorecam",
 }
-METHODS = ("gradcam", "gradcam++", "eigencam", "scorecam")  # eigencam/scorecam: gradient-free
+# eigencam/scorecam: gradient-free
+METHODS = ("gradcam", "gradcam++", "layercam", "eigencam", "scorecam")
+DEFAULT_METHOD = "gradcam++"  # for cards that record no measured choice
 
 
 @dataclass(frozen=True)
 class CamResult:
-    """A CAM (H, W) in [0, 1] at the image's size, its overlay and the box around its peak."""
+    """A CAM (H, W) in [0, 1] at the image's size, its overlay and the box around its peak.
+
+    ``peak`` is the CAM's maximum as (x, y) and ``bbox`` (x0, y0, x1, y1; ends exclusive), both
+    in the source image's pixels.
+    """
 
     cam: np.ndarray
     overlay: np.ndarray
@@ -39,10 +58,12 @@ class CamResult:
     label: str
     target: str
     probability: float
+    peak: tuple[int, int] | None = None
+    method: str = ""
 
 
 def _cam_class(method: str):
-    from pytorch_grad_cam import EigenCAM, GradCAM, GradCAMPlusPlus, ScoreCAM
+    from pytorch_grad_cam import EigenCAM, GradCAM, GradCAMPlusPlus, LayerCAM, ScoreCAM
 
     key = METHOD_ALIASES.get(method.lower())
     if key is None:
@@ -50,6 +71,7 @@ def _cam_class(method: str):
     return {
         "gradcam": GradCAM,
         "gradcam++": GradCAMPlusPlus,
+        "layercam": LayerCAM,
         "eigencam": EigenCAM,
         "scorecam": ScoreCAM,
     }[key]
@@ -68,6 +90,12 @@ def overlay_cam(image: np.ndarray, cam: np.ndarray, alpha: float = 0.45) -> np.n
     a = alpha * (0.35 + 0.65 * np.clip(cam, 0, 1))[..., None]
     out = image.astype(np.float32) * (1 - a) + heat * a
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def cam_peak(cam: np.ndarray) -> tuple[int, int]:
+    """(x, y) of the CAM's maximum."""
+    y, x = np.unravel_index(int(np.argmax(cam)), cam.shape)
+    return int(x), int(y)
 
 
 def cam_bbox(cam: np.ndarray, threshold: float = 0.5) -> tuple[int, int, int, int]:
@@ -152,12 +180,19 @@ class Explainer:
         self.card = card
         self.layer_name = target_layer or card["cam"]["target_layer"]
         try:
-            self.layer = get_layer(model, self.layer_name)
+            self.layers = [get_layer(model, name) for name in self.layer_name.split("+")]
         except (AttributeError, IndexError, TypeError) as exc:
             raise ConfigError(
                 f"target layer {self.layer_name!r} not found in {card['arch']}: {exc}"
             ) from exc
+        self.layer = self.layers[0]
         self.reshape = cam_reshape(card["arch"], model)
+        self.resize = resize_mode(card)
+
+    @property
+    def method(self) -> str:
+        """The CAM method the card records as measured best (Grad-CAM++ if none)."""
+        return self.card.get("cam", {}).get("method") or DEFAULT_METHOD
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, target_layer: str | None = None) -> Explainer:
@@ -193,7 +228,8 @@ class Explainer:
     ) -> tuple[np.ndarray, np.ndarray]:
         """CAMs (N, S, S) in [0, 1] and probabilities (N, C) for model-sized uint8 images.
 
-        ``targets`` are class indices to explain; None explains the predicted class.
+        ``targets`` are class indices to explain; None explains the predicted class (by the
+        card's operating point when it has one).
         """
         import torch
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
@@ -202,7 +238,7 @@ class Explainer:
         maps, probs = [], []
         starts = range(0, len(batch_uint8), batch_size)
         with cam_cls(
-            model=self.model, target_layers=[self.layer], reshape_transform=self.reshape
+            model=self.model, target_layers=self.layers, reshape_transform=self.reshape
         ) as cam:
             if hasattr(cam, "batch_size"):
                 cam.batch_size = 32  # ScoreCAM's forward passes over masked inputs
@@ -210,22 +246,39 @@ class Explainer:
                 x = self._tensor(batch_uint8[i : i + batch_size])
                 with torch.no_grad():
                     p = torch.softmax(self.model(x), dim=1).numpy()
-                chosen = targets[i : i + batch_size] if targets is not None else p.argmax(1)
+                chosen = targets[i : i + batch_size] if targets is not None else self.decide(p)
                 outs = cam(input_tensor=x, targets=[ClassifierOutputTarget(int(c)) for c in chosen])
                 maps.append(np.nan_to_num(outs.astype(np.float32)))
                 probs.append(p)
         return np.concatenate(maps), np.concatenate(probs)
 
+    def source_cams(
+        self, images: list[np.ndarray], targets: list[int] | None = None, method: str | None = None
+    ) -> tuple[list[np.ndarray], np.ndarray]:
+        """CAMs in each source image's pixels (list of (H, W) in [0, 1]) and probabilities (N, C).
+
+        ``images`` are RGB uint8 arrays of any size; each is fitted to the model as in training.
+        """
+        size = int(self.card["img_size"])
+        small = np.stack([fit_image(im, size, self.resize) for im in images])
+        maps, probs = self.cams(small, targets, method or self.method)
+        out = [
+            np.clip(map_to_source(m, im.shape[0], im.shape[1], self.resize), 0, 1)
+            for m, im in zip(maps, images, strict=True)
+        ]
+        return out, probs
+
     def explain(
-        self, image: ImageInput, method: str = "gradcam++", target: str | int | None = None
+        self, image: ImageInput, method: str | None = None, target: str | int | None = None
     ) -> CamResult:
         """Explain one image (path, bytes or array); the CAM comes back at the image's size.
 
-        The default is Grad-CAM++: at the registry's mid-level CAM layer it finds the defect far
-        more often than plain Grad-CAM (see benchmarks/vision.py and notebook 03).
+        The default method is the one the model card records as measured best on validation
+        images with masks; Grad-CAM++ for cards without one (at the registry's mid-level layer
+        it finds the defect far more often than plain Grad-CAM; see notebook 03).
         """
+        method = method or self.method
         rgb = as_rgb_array(image)
-        small = resize_uint8(rgb, int(self.card["img_size"]))[None]
         idx = None
         if target is not None:
             if isinstance(target, str):
@@ -234,17 +287,27 @@ class Explainer:
                 idx = int(target)
             if not 0 <= idx < len(self.classes):
                 raise ConfigError(f"target {target!r} is not a class; valid: {self.classes}")
-        maps, probs = self.cams(small, None if idx is None else [idx], method)
-        chosen = int(probs[0].argmax()) if idx is None else idx
-        cam = np.clip(_resize_float(maps[0], rgb.shape[0], rgb.shape[1]), 0, 1)
+        _cam_class(method)  # an unknown method fails before any work
+        maps, probs = self.source_cams([rgb], None if idx is None else [idx], method)
+        chosen = self.decide(probs)[0] if idx is None else idx
+        cam = maps[0]
         return CamResult(
             cam=cam,
             overlay=overlay_cam(rgb, cam),
             bbox=cam_bbox(cam),
-            label=self.classes[int(probs[0].argmax())],
+            label=self.classes[self.decide(probs)[0]],
             target=self.classes[chosen],
             probability=float(probs[0][chosen]),
+            peak=cam_peak(cam),
+            method=METHOD_ALIASES[method.lower()],
         )
+
+    def decide(self, probs: np.ndarray) -> list[int]:
+        """Class indices of probabilities (N, C): argmax, or the card's operating point."""
+        from dtwin.vision.threshold import apply_operating_point
+
+        point = self.card.get("operating_point")
+        return [int(k) for k in apply_operating_point(probs, self.classes, point)]
 
 
 def localisation_scores(

@@ -19,7 +19,15 @@ from dtwin.vision.images import normalize
 
 METADATA_KEY = "dtwin_card"
 OPSET = 17
-SERVING_KEYS = ("format", "arch", "classes", "img_size", "normalisation", "input")
+SERVING_KEYS = (
+    "format",
+    "arch",
+    "classes",
+    "img_size",
+    "normalisation",
+    "input",
+    "operating_point",
+)
 
 
 def serving_card(card: dict) -> dict:

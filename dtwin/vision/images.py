@@ -261,7 +261,75 @@ def normalize(batch: np.ndarray, mean: list[float], std: list[float]) -> np.ndar
     return (x - m) / s
 
 
-def preprocess(images: list[ImageInput], size: int, mean: list[float], std: list[float]):
+def preprocess(
+    images: list[ImageInput], size: int, mean: list[float], std: list[float], mode: str = "squash"
+):
     """Load, convert and resize images, then normalise: the model's exact input (float32 NCHW)."""
-    batch = np.stack([resize_uint8(as_rgb_array(img), size) for img in images])
+    batch = np.stack([fit_image(as_rgb_array(img), size, mode) for img in images])
     return normalize(batch, mean, std)
+
+
+RESIZE_MODES: tuple[str, ...] = ("letterbox", "squash")
+
+
+def resize_mode(card: dict) -> str:
+    """How a model card's input is made: ``letterbox`` or ``squash`` (older cards: squash)."""
+    return "letterbox" if card.get("input", {}).get("resize") == "letterbox" else "squash"
+
+
+def letterbox_placement(height: int, width: int, size: int) -> tuple[float, int, int, int, int]:
+    """Where a ``width`` x ``height`` image lands in a ``size`` square keeping its aspect ratio.
+
+    Returns ``(scale, x0, y0, w, h)``: the image is resized by ``scale`` to ``w`` x ``h`` pixels
+    and pasted with its top-left corner at ``(x0, y0)``; the rest of the square is padding.
+    """
+    scale = size / max(height, width)
+    w = min(size, max(1, round(width * scale)))
+    h = min(size, max(1, round(height * scale)))
+    return scale, (size - w) // 2, (size - h) // 2, w, h
+
+
+def letterbox_uint8(image: np.ndarray, size: int) -> np.ndarray:
+    """Resize an RGB uint8 image so its longer side is ``size``, centred on a ``size`` square.
+
+    The padding takes the image's mean colour, so the border adds no edge a network could learn
+    (or a CAM could point at). A square image gives exactly ``resize_uint8``'s result.
+    """
+    from PIL import Image
+
+    height, width = image.shape[:2]
+    if height == width:
+        return resize_uint8(image, size)
+    _, x0, y0, w, h = letterbox_placement(height, width, size)
+    fill = np.round(image.reshape(-1, image.shape[2]).mean(axis=0)).astype(np.uint8)
+    out = np.empty((size, size, image.shape[2]), np.uint8)
+    out[...] = fill
+    small = np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
+    out[y0 : y0 + h, x0 : x0 + w] = small
+    return out
+
+
+def fit_image(image: np.ndarray, size: int, mode: str = "squash") -> np.ndarray:
+    """The model-sized square of an RGB uint8 image, ``letterbox``-ed or ``squash``-ed."""
+    if mode == "letterbox":
+        return letterbox_uint8(image, size)
+    if mode == "squash":
+        return resize_uint8(image, size)
+    raise VisionError(f"unknown resize mode {mode!r}; valid: {', '.join(RESIZE_MODES)}")
+
+
+def map_to_source(values: np.ndarray, height: int, width: int, mode: str = "squash") -> np.ndarray:
+    """Map a float map over the model's square input back onto the source image's pixels.
+
+    For ``letterbox`` the padding is cropped away first, so the map lines up with the source.
+    """
+    from PIL import Image
+
+    size = values.shape[0]
+    if mode == "letterbox" and height != width:
+        _, x0, y0, w, h = letterbox_placement(height, width, size)
+        values = values[y0 : y0 + h, x0 : x0 + w]
+    if values.shape == (height, width):
+        return values.astype(np.float32)
+    img = Image.fromarray(np.ascontiguousarray(values, np.float32), mode="F")
+    return np.asarray(img.resize((width, height), Image.Resampling.BILINEAR))

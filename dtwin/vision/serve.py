@@ -12,7 +12,7 @@ import numpy as np
 from dtwin.errors import VisionError
 from dtwin.paths import DEFECT_MODEL_DIR
 from dtwin.vision.export import METADATA_KEY, _ort_session
-from dtwin.vision.images import ImageInput, as_rgb_array, normalize, resize_uint8
+from dtwin.vision.images import ImageInput, as_rgb_array, fit_image, normalize, resize_mode
 from dtwin.vision.modelfiles import ONNX_HINT, check_onnx_file, first_line
 
 
@@ -115,7 +115,8 @@ class OnnxClassifier:
     def preprocess(self, images) -> np.ndarray:
         """Images (paths, bytes or arrays) to the float32 NCHW batch the model expects."""
         norm = self.card["normalisation"]
-        batch = np.stack([resize_uint8(as_rgb_array(img), self.img_size) for img in images])
+        mode = resize_mode(self.card)
+        batch = np.stack([fit_image(as_rgb_array(img), self.img_size, mode) for img in images])
         return normalize(batch, norm["mean"], norm["std"])
 
     def predict_proba(self, images) -> np.ndarray:
@@ -130,7 +131,10 @@ class OnnxClassifier:
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
     def predict(self, images) -> list[Prediction]:
-        """Label, probabilities and per-image latency (preprocessing included) for each image."""
+        """Label, probabilities and per-image latency (preprocessing included) for each image.
+
+        The label follows the card's operating point when it has one (``--target-recall``).
+        """
         items = _as_list(images)
         results: list[Prediction] = []
         classes = self.classes
@@ -139,15 +143,26 @@ class OnnxClassifier:
             t0 = time.perf_counter()
             probs = _softmax(self.session.run(None, {self._input: self.preprocess(chunk)})[0])
             ms = (time.perf_counter() - t0) * 1000 / len(chunk)
-            for p in probs:
+            for p, k in zip(probs, decide(probs, self.card), strict=True):
                 results.append(
                     Prediction(
-                        label=classes[int(p.argmax())],
+                        label=classes[int(k)],
                         probabilities={c: float(v) for c, v in zip(classes, p, strict=True)},
                         ms=round(ms, 3),
                     )
                 )
         return results
+
+
+def decide(probs: np.ndarray, card: dict) -> np.ndarray:
+    """Class indices from probabilities (N, C): argmax, or the card's operating point.
+
+    With an operating point (``{"good_class", "threshold"}``) an image is a defect when
+    ``1 - p(good) >= threshold``, and then gets its most probable defect class.
+    """
+    from dtwin.vision.threshold import apply_operating_point
+
+    return apply_operating_point(probs, card.get("classes", []), card.get("operating_point"))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -185,5 +200,5 @@ def evaluate_onnx(clf: OnnxClassifier, images) -> dict:
     if missing:
         raise VisionError(f"classes {missing} of {images.root} are unknown to model {clf.path}")
     truth = [clf.classes.index(images.classes[i]) for i in images.labels]
-    pred = clf.predict_proba(images.paths).argmax(1)
+    pred = decide(clf.predict_proba(images.paths), clf.card)
     return classification_report(truth, pred, clf.classes)

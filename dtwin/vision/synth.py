@@ -323,3 +323,40 @@ def generate_arrays(
     masks = np.stack([s.mask for s in samples])
     labels = np.array([classes.index(s.label) for s in samples], int)
     return images, masks, labels
+
+
+def generate_real_layout(
+    out: str | Path,
+    n: int = 8,
+    size: int = 160,
+    seed: int = 0,
+    good_factor: int = 4,
+    aspect: float = 0.75,
+) -> Path:
+    """A small stand-in for a real photo set, in magnetic-tile's layout; returns ``out``.
+
+    ``OUT/<class>/Imgs/<stem>.jpg`` (grey, ``aspect`` x ``size`` wide by ``size`` high) with its
+    0/255 mask beside it as ``<stem>.png``; ``n`` images per defect class and ``good_factor`` x
+    ``n`` good ones (real sets are imbalanced). For notebooks and tests when no real data is
+    present: it exercises the real-data code paths, its figures say nothing about real images.
+    """
+    from PIL import Image
+
+    if not 1 <= n <= MAX_PER_CLASS // max(1, good_factor):
+        raise DataError(f"number of images per class {n} out of range")
+    out = Path(out)
+    width = max(MIN_SIZE, int(round(size * aspect)))
+    for label in CLASSES:
+        folder = out / label / "Imgs"
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(n * (good_factor if label == "good" else 1)):
+            sample = generate_sample(label, size=size, seed=sample_seed(seed, label, i))
+            x0 = 0
+            if sample.mask.any():  # keep the defect inside the crop
+                centre = int(np.nonzero(sample.mask.any(axis=0))[0].mean())
+                x0 = int(np.clip(centre - width // 2, 0, size - width))
+            grey = sample.image.mean(axis=2).round().astype(np.uint8)[:, x0 : x0 + width]
+            mask = sample.mask[:, x0 : x0 + width].astype(np.uint8) * 255
+            Image.fromarray(grey).save(folder / f"{label}_{i:05d}.jpg", quality=95)
+            Image.fromarray(mask).save(folder / f"{label}_{i:05d}.png")
+    return out

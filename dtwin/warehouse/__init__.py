@@ -26,6 +26,9 @@ Forecasts (``dtwin data forecast``)
     ``ForecastResult``, ``BacktestReport``.
 Events
     ``load_event_log``.
+The plant dashboard (read once, cut by day)
+    ``load_plant_board``, ``PlantBoard``, ``machine_status``, ``degradation_flags``,
+    ``flows_on``, ``quality_on``, ``PLANT_QUALITY_CHECKS``.
 """
 
 from dtwin.lazy import lazy_front as _lazy_front
@@ -64,6 +67,13 @@ _EXPORTS: dict[str, str] = {
     "build_demo_warehouse": "dtwin.warehouse.kpis",
     "demo_warehouse": "dtwin.warehouse.kpis",
     "load_event_log": "dtwin.warehouse.events",
+    "PlantBoard": "dtwin.warehouse.plantboard",
+    "load_plant_board": "dtwin.warehouse.plantboard",
+    "degradation_flags": "dtwin.warehouse.plantboard",
+    "machine_status": "dtwin.warehouse.plantboard",
+    "flows_on": "dtwin.warehouse.plantboard",
+    "quality_on": "dtwin.warehouse.plantboard",
+    "PLANT_QUALITY_CHECKS": "dtwin.warehouse.plantboard",
     "daily_series": "dtwin.warehouse.forecasting",
     "forecast_series": "dtwin.warehouse.forecasting",
     "forecast_metric": "dtwin.warehouse.forecasting",

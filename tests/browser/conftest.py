@@ -41,7 +41,8 @@ def browser() -> Iterator[object]:
     try:
         require_chromium()
     except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
+        # one line saying what to do (`make test` installs it itself when root with apt-get)
+        pytest.fail(f"{error}; or run `make test` as root", pytrace=False)
     with browser_context() as context:
         yield context
 

@@ -1,4 +1,10 @@
-"""Quality inspector app: an uploaded image gets a class and a CAM overlay; text gets a message."""
+"""Quality inspector app: an uploaded image gets a class and a CAM overlay; text gets a message;
+the overlay names its method (Grad-CAM++ by default), has an opacity control and a colour bar; a
+labelled batch shows truth, accuracy and pass/fail and exports CSV (issue 19)."""
+
+import base64
+import csv
+import io
 
 from PIL import Image
 from voila_harness import OVERLAY_DRAWN_JS, assert_no_errors, open_app, screenshot
@@ -67,3 +73,42 @@ def test_quality_inspector_large_upload_gets_message_and_app_stays_usable(page, 
     )
     assert "class" in page.inner_text(".dtwin-prediction")
     assert_no_errors(page)
+
+
+def test_quality_inspector_method_opacity_and_labelled_batch(page, server):
+    page.goto(server.app_url("quality_inspector"))
+    # while PyTorch loads the page says so; then the overlay names the method drawn
+    page.wait_for_selector(f"{VIEWER} .dtwin-prediction", timeout=90_000)
+    page.wait_for_function(OVERLAY_DRAWN_JS, timeout=90_000)
+    page.wait_for_selector(".dtwin-cam-method:has-text('Grad-CAM++')")
+    assert page.locator(".dtwin-colorbar").is_visible()
+    assert_no_errors(page)
+    before = page.get_attribute(".dtwin-overlay", "src")
+    page.focus(".widget-hslider:has(label:text-is('opacity')) .noUi-handle")
+    page.keyboard.press("End")  # opacity 100%: a stronger overlay, drawn again by the kernel
+    page.wait_for_function(
+        "(s) => document.querySelector('.dtwin-overlay').getAttribute('src') !== s", arg=before
+    )
+
+    page.click("button:has-text('Inspect a synthetic batch')")
+    page.wait_for_selector(".dtwin-accuracy", timeout=90_000)
+    batch = page.inner_text(".dtwin-batch")
+    assert "accuracy on this labelled batch" in batch and "/8 = " in batch, batch
+    assert "truth" in batch and "verdict" in batch, batch
+    counts = page.inner_text(".dtwin-pass-fail")
+    assert "pass" in counts and "fail" in counts and "50%" in counts, counts
+    # a stricter threshold fails more parts
+    page.focus(".widget-hslider:has(label:text-is('fail at')) .noUi-handle")
+    page.keyboard.press("Home")
+    page.wait_for_function(
+        "(t) => document.querySelector('.dtwin-pass-fail').innerText !== t", arg=counts
+    )
+    assert "5%" in page.inner_text(".dtwin-pass-fail")
+    # the CSV download carries the table
+    href = page.get_attribute(".dtwin-csv", "href")
+    assert href.startswith("data:text/csv;base64,")
+    rows = list(csv.DictReader(io.StringIO(base64.b64decode(href.split(",", 1)[1]).decode())))
+    assert len(rows) == 8 and {"file", "label", "verdict", "truth", "correct"} <= set(rows[0])
+    assert {r["truth"] for r in rows} == {"crack", "good", "hole", "scratch", "stain"}
+    assert_no_errors(page)
+    screenshot(page, "quality_inspector_labelled_batch")

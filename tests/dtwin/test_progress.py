@@ -24,3 +24,31 @@ def test_bar_by_hand() -> None:
     bar.update(2)  # a silent bar still takes updates
     assert bar.total == 3
     bar.close()
+
+
+def test_text_style_gives_a_plain_bar_that_ends_in_its_final_state(monkeypatch, capsys) -> None:
+    """Under DTWIN_PROGRESS=text (what `dtwin run` sets for its kernels) no widget is made,
+    and the last line written is the finished bar, which a saved notebook keeps."""
+    from tqdm.std import tqdm as text_tqdm
+
+    from dtwin.progress import PROGRESS_ENV, progress_style
+
+    monkeypatch.setenv(PROGRESS_ENV, "text")
+    assert progress_style() == "text"
+    bar = progress_bar(range(7), desc="steps")
+    assert type(bar) is text_tqdm
+    list(bar)
+    bar.close()
+    written = capsys.readouterr().err  # tqdm writes to stderr
+    last = written.rstrip("\n").split("\r")[-1]
+    assert "100%" in last and "7/7" in last, written
+
+
+def test_unknown_style_falls_back_to_tqdm_auto(monkeypatch) -> None:
+    from tqdm.auto import tqdm as auto_tqdm
+
+    from dtwin.progress import PROGRESS_ENV, progress_style
+
+    monkeypatch.setenv(PROGRESS_ENV, "fancy")
+    assert progress_style() == "widget"
+    assert isinstance(progress_bar(range(2), desc="x"), auto_tqdm)

@@ -331,3 +331,22 @@ def test_a_factory_without_camera_or_wear_warns_and_shows_no_health(config):
     assert room.health_panel.figure.layout.display == "none"
     room.step(60)
     assert room.twin.now == 60.0
+
+
+def test_the_room_shows_each_machines_predicted_rul():
+    """A twin with the RUL policy: the panel lists each watched machine's RUL and interval."""
+    from dtwin.sim import parse_factory
+    from dtwin.twin.rul_policy import MaintenanceSettings
+    from tests.dtwin.sim.test_sensors import press
+    from tests.dtwin.twin.test_rul_policy import VibrationRul
+
+    config = parse_factory(press())
+    plan = MaintenanceSettings("rul", margin=8.0, model=VibrationRul(), lookahead=None)
+    room = ControlRoom(config, lambda: TwinLoop(config, "open", seed=0, maintenance=plan))
+    room.start(wait=True).result()
+    assert room.rul_panel.layout.display == "none"  # nothing predicted yet
+    room.step(120)
+    latest = room.twin.rul.latest["press-1"]
+    assert room.rul_panel.layout.display is None
+    assert "Remaining useful life" in room.rul_panel.value
+    assert f"{latest.rul:.0f} [{latest.lo:.0f}, {latest.hi:.0f}]" in room.rul_panel.value

@@ -56,23 +56,68 @@ def test_failing_notebook_keeps_partial_run_and_exits_1(failing_pipeline: Path, 
     assert data["metrics"]["ok"] == {"n": 1}
 
 
-def test_compare_detects_a_changed_metric(tiny_pipeline: Path, tmp_path: Path):
+def test_baseline_written_by_the_pipeline_compares_clean_and_catches_a_change(
+    tiny_pipeline: Path, tmp_path: Path
+):
     runner = CliRunner()
-    ref = tmp_path / "ref"
     args = ["run", "--pipeline", str(tiny_pipeline), "--profile", "smoke"]
-    first = runner.invoke(main, [*args, "--out", str(ref)])
+    first = runner.invoke(main, [*args, "--out", str(tmp_path / "ref"), "--write-baseline"])
     assert first.exit_code == 0, first.output
-    same = runner.invoke(main, [*args, "--out", str(tmp_path / "same"), "--compare", str(ref)])
+    baseline = tiny_pipeline.parent / "baselines" / "smoke"
+    data = json.loads((baseline / "metrics.json").read_text())
+    assert data["run"]["pipeline_file"] == "pipeline.yaml"  # no machine-specific path
+    assert data["run"]["made_by"] == "dtwin run --profile smoke --write-baseline"
+    assert set(data["metrics"]) == {"a", "b", "c"}
+    # a second run of the same code compares clean
+    same = runner.invoke(main, [*args, "--out", str(tmp_path / "same"), "--compare", str(baseline)])
     assert same.exit_code == 0, same.output
-    assert "0 regressions" in same.output
-    # deliberately change a reference metric beyond its 5% tolerance
-    data = json.loads((ref / "metrics.json").read_text())
+    assert "0 regressions, 0 steps missing" in same.output
+    # deliberately change a baseline metric beyond its 5% tolerance
     data["metrics"]["a"]["value"] = 12
-    (ref / "metrics.json").write_text(json.dumps(data))
-    changed = runner.invoke(main, [*args, "--out", str(tmp_path / "new"), "--compare", str(ref)])
+    (baseline / "metrics.json").write_text(json.dumps(data))
+    changed = runner.invoke(
+        main, [*args, "--out", str(tmp_path / "new"), "--compare", str(baseline)]
+    )
     assert changed.exit_code == 1
-    assert "REGRESSION a.value: 12 -> 10" in changed.output
+    assert "REGRESSION a.value: value 10, reference 12, delta -2; tolerance rel 0.05" in (
+        changed.output
+    )
     assert "1 regressions" in changed.output
+    # --only compares only what it ran: b's change is not seen, a and c are skipped
+    only = runner.invoke(
+        main,
+        [*args, "--only", "b", "--out", str(tmp_path / "only"), "--compare", str(baseline)],
+    )
+    assert only.exit_code == 0, only.output
+    assert "skipped (not run now, --only): a, c" in only.output
+
+
+def test_reference_of_another_profile_or_pipeline_is_refused_before_the_run(
+    tiny_pipeline: Path, tmp_path: Path
+):
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    run = {"profile": "full", "pipeline_sha256": "0" * 64, "status": "ok", "steps": {}}
+    (ref / "metrics.json").write_text(json.dumps({"run": run, "metrics": {}}))
+    out = tmp_path / "out"
+    args = ["run", "--pipeline", str(tiny_pipeline), "--out", str(out), "--compare", str(ref)]
+    other_profile = CliRunner().invoke(main, [*args, "--profile", "smoke"])
+    assert other_profile.exit_code == 2
+    assert other_profile.output.count("\n") == 1, other_profile.output
+    assert "a run of profile 'full', this run is 'smoke'" in other_profile.output
+    other_file = CliRunner().invoke(main, [*args, "--profile", "full"])
+    assert other_file.exit_code == 2
+    assert "made with another pipeline file" in other_file.output
+    assert not out.exists()
+
+
+def test_write_baseline_needs_every_step(tiny_pipeline: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        main, ["run", "--pipeline", str(tiny_pipeline), "--only", "a", "--write-baseline"]
+    )
+    assert result.exit_code == 2
+    assert "cannot be combined with --only" in result.output
+    assert not (tiny_pipeline.parent / "baselines").exists()
 
 
 def test_compare_needs_a_run_folder(tiny_pipeline: Path, tmp_path: Path):

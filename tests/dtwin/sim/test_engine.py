@@ -191,7 +191,11 @@ def test_shifts_stop_work_outside_windows(line, station):
     assert hours.between(6, 14).all()
     m = res.machines.iloc[0]
     assert m["off_shift"] == pytest.approx(16 / 24, abs=0.01)
-    assert res.stations.loc[0, "availability"] == 1.0
+    # off shift is not planned time, hence no loss: the machine waits half its shift for parts
+    st = res.stations.loc[0]
+    assert st["loss_down"] == st["loss_setup_maintenance"] == 0.0
+    assert st["availability"] + st["loss_starved"] == pytest.approx(1.0)
+    assert st["availability"] == pytest.approx(0.5, abs=0.03)
 
 
 def test_energy_is_power_times_time_in_state(line, station):

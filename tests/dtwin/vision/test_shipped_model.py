@@ -6,19 +6,46 @@ import json
 from dataclasses import asdict
 
 import numpy as np
+from PIL import Image
 
 from dtwin.paths import DEFECT_MODEL_DIR
+from dtwin.vision.datasets import scan_image_folder
+from dtwin.vision.images import fit_image
 from dtwin.vision.serve import OnnxClassifier
 from dtwin.vision.synth import CLASSES, generate_arrays
-from dtwin.vision.training import TrainConfig
+from dtwin.vision.training import TrainConfig, auto_img_size, balance_mode
+
+# options added after the shipped model was trained; on its data (square, balanced synthetic
+# images of 128 px) each one is a no-op, which the test below checks
+ADDED_SINCE = {
+    "resize": "letterbox",
+    "balance": "auto",
+    "target_recall": None,
+    "good_class": None,
+    "choose_cam": True,
+}
 
 
-def test_shipped_card_was_trained_with_the_current_defaults():
+def test_shipped_card_was_trained_with_the_current_defaults(tmp_path):
     # `dtwin vision train DATA --seed 0 --out DIR` must reproduce the shipped model
     card = json.loads((DEFECT_MODEL_DIR / "model_card.json").read_text())
+    shipped = card["training"]["config"]
     expected = json.loads(json.dumps(asdict(TrainConfig(seed=card["seed"]))))
-    assert card["training"]["config"] == expected
+    assert {k: v for k, v in expected.items() if k not in shipped} == ADDED_SINCE
+    assert {k: expected[k] for k in shipped if k != "img_size"} == {
+        k: v for k, v in shipped.items() if k != "img_size"
+    }
     assert card["classes"] == sorted(CLASSES)
+    # the defaults' no-ops on the shipped data: 96 px for 128 px images, no balancing on
+    # balanced classes, and letterboxing a square is squashing it
+    square = generate_arrays(1, size=128, seed=1)[0][0]
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        Image.fromarray(square).save(tmp_path / cls / "x.png")
+    assert expected["img_size"] is None and auto_img_size(scan_image_folder(tmp_path)) == 96
+    assert shipped["img_size"] == 96
+    assert balance_mode("auto", np.repeat(np.arange(5), 210)) == "none"
+    assert np.array_equal(fit_image(square, 96, "letterbox"), fit_image(square, 96, "squash"))
 
 
 def test_shipped_onnx_model_classifies_fresh_synthetic_images():
