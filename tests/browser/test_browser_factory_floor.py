@@ -89,7 +89,8 @@ def test_factory_floor_draws_and_plays(page, server):
         ".widget-dropdown:has(label:text-is('what-if')) select", "+1 machine at weld_a"
     )
     page.click("button:has-text('Run twin')")
-    page.wait_for_selector(".dtwin-whatif table", timeout=120_000)
+    # the base-only table of the opening run stays until the new run's comparison replaces it
+    page.wait_for_selector(".dtwin-whatif table:has-text('+1 machine at weld_a')", timeout=180_000)
     table = page.inner_text(".dtwin-whatif")
     assert "base" in table and "+1 machine at weld_a" in table, table
     assert "±" in table and "Loss: starved" in table and "Lead time" in table, table
