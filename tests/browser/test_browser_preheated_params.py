@@ -67,7 +67,13 @@ def test_first_visit_bad_value_gets_the_apps_message(browser, preheated_server, 
         page.close(run_before_unload=True)
 
 
-@pytest.mark.xfail(strict=False, reason='known, stop 25: timed out after the landing app added a preheated kernel; not yet diagnosed')
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "known, stop 25: timed out after the landing app added a preheated kernel; not "
+        "yet diagnosed"
+    ),
+)
 def test_first_visit_good_values_are_applied(browser, preheated_server, served):
     page, pid = open_on_preheated_kernel(
         browser, preheated_server, served, days=7, metric="energy_kwh"
