@@ -61,10 +61,11 @@ def synth(out: Path, n: int, size: int, seed: int) -> None:
 )
 @click.option(
     "--img-size",
-    default=None,
-    type=click.IntRange(16, 512),
+    default=_DEFAULT.img_size,
+    show_default=True,
+    type=click.IntRange(0, 512),
     help="Model input side in pixels (16 to 512; a multiple of 32 for vit_tiny and swin_tiny); "
-    "default: the median image's longer side / 3, 96 to 224.",
+    "0: the median image's longer side / 3, 96 to 224.",
 )
 @seed_option("Seed of split, init and augmentation.")
 @click.option(
@@ -130,7 +131,7 @@ def train(
     config = TrainConfig(
         arch=arch,
         epochs=epochs,
-        img_size=img_size,
+        img_size=img_size or None,
         seed=seed,
         batch_size=batch_size,
         max_minutes=max_minutes,

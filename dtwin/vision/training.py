@@ -43,7 +43,7 @@ class TrainConfig:
 
     arch: str = "resnet10t_slim"
     epochs: int = 80
-    img_size: int | None = None  # None: chosen from the images' sizes (``auto_img_size``)
+    img_size: int | None = 96  # None: chosen from the images' sizes (``auto_img_size``)
     batch_size: int = 32
     lr: float = 2e-3
     weight_decay: float = 0.05
@@ -56,7 +56,7 @@ class TrainConfig:
     threads: int = 2
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     resize: str = "letterbox"  # keep the aspect ratio (a square image is the same either way)
-    balance: str = "auto"  # auto | sampler | loss | none (auto: sampler when imbalanced)
+    balance: str = "none"  # none | auto | sampler | loss (auto: sampler when imbalanced)
     target_recall: float | None = None  # defect recall the operating threshold aims at
     good_class: str | None = None  # the defect-free class (None: the class named good/free/ok)
     choose_cam: bool = True  # measure CAM layer and method on validation images with masks
