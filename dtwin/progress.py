@@ -44,7 +44,8 @@ def progress_bar(
     ``progress=False`` gives a silent bar with the same methods (``set_postfix``, ``update``,
     ``close``), so callers never branch. Runs of at most ``quiet_up_to`` items stay silent too:
     a bar for three quick steps is only noise. Under ``DTWIN_PROGRESS=text`` the bar is a plain
-    text line even inside a notebook kernel (see the module's docstring).
+    text line even inside a notebook kernel (see the module's docstring), and it stays on
+    close whatever ``leave`` says.
     """
     size = total
     if size is None and items is not None and hasattr(items, "__len__"):
@@ -54,7 +55,9 @@ def progress_bar(
     if progress_style() == "text":
         from tqdm.std import tqdm
 
-        options.update(mininterval=_TEXT_MININTERVAL_S, ascii=True)
+        # leave=False would blank the line on close ("   \r"), which a saved notebook keeps
+        # as an unfolded update: a text bar always stays, in its final state
+        options.update(mininterval=_TEXT_MININTERVAL_S, ascii=True, leave=True)
     else:
         from tqdm.auto import tqdm
     return tqdm(items, disable=quiet, **options)

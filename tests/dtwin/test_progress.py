@@ -44,6 +44,19 @@ def test_text_style_gives_a_plain_bar_that_ends_in_its_final_state(monkeypatch, 
     assert "100%" in last and "7/7" in last, written
 
 
+def test_text_bar_asked_not_to_stay_still_ends_in_its_final_state(monkeypatch, capsys) -> None:
+    """leave=False would blank a text line on close ("   \\r"), which a saved notebook keeps
+    as an unfolded update; a text bar stays."""
+    from dtwin.progress import PROGRESS_ENV
+
+    monkeypatch.setenv(PROGRESS_ENV, "text")
+    bar = progress_bar(range(4), desc="replications", leave=False)
+    list(bar)
+    bar.close()
+    last = capsys.readouterr().err.rstrip("\n").split("\r")[-1]
+    assert "100%" in last and "4/4" in last, last
+
+
 def test_unknown_style_falls_back_to_tqdm_auto(monkeypatch) -> None:
     from tqdm.auto import tqdm as auto_tqdm
 
