@@ -19,6 +19,7 @@ _EXPORTS = {
     "MachineBarChart": "widgets.kpi",
     "MessageBox": "widgets.messages",
     "SetAsidePanel": "widgets.set_aside",
+    "ForecastAlertsPanel": "widgets.forecast_alerts",
     "set_aside": "widgets.set_aside",
     "show_errors": "widgets.messages",
 }

@@ -26,12 +26,16 @@ Agents
 A plant's warehouse data by simulating it (``dtwin data generate --factory``)
     generate_plant_data
 Alerts on forecasts
-    OutputBelowTarget, DueDateAtRisk, DriftOver, forecast_alerts
+    OutputBelowTarget, DueDateAtRisk, DriftOver, forecast_alerts, ForecastAlertRow,
+    forecast_alert_rows, plant_forecast_rules, log_forecast_alerts
 From an MES event log
     read_mes_log, discover, Discovery, calibrate, Calibration, write_factory, fit_distribution
 Synchronisation, forecasts and validation (``dtwin twin forecast`` / ``validate``)
     state_at, lead_times, forecast_from_log, forecast_state, naive_exits, validate_twin,
     window_metrics, twin_log
+Maintenance policies (``dtwin twin run --maintenance-policy``), chosen on a training seed
+    MaintenanceSettings, ChoiceSettings, training_seed, training_histories, train_rul_model,
+    choose_parameter, policy_costs, with_value, settle
 The loop
     TwinLoop, AgentSettings, LOOPS, twin_summary, open_model, run_twin, KPI_NAMES, run_kpis,
     summarize_kpis
@@ -111,6 +115,10 @@ _EXPORTS = {
     "DueDateAtRisk": "dtwin.twin.agents",
     "DriftOver": "dtwin.twin.agents",
     "forecast_alerts": "dtwin.twin.agents",
+    "ForecastAlertRow": "dtwin.twin.forecast_rows",
+    "forecast_alert_rows": "dtwin.twin.forecast_rows",
+    "plant_forecast_rules": "dtwin.twin.forecast_rows",
+    "log_forecast_alerts": "dtwin.twin.forecast_rows",
     "generate_plant_data": "dtwin.twin.plantdata",
     "default_rules": "dtwin.twin.agents",
     "error_rates": "dtwin.twin.agents",
@@ -119,6 +127,15 @@ _EXPORTS = {
     "flagged_share": "dtwin.twin.agents",
     "health_from_flagged": "dtwin.twin.agents",
     "health_thresholds": "dtwin.twin.agents",
+    "MaintenanceSettings": "dtwin.twin.rul_policy",
+    "ChoiceSettings": "dtwin.twin.policy_choice",
+    "training_seed": "dtwin.twin.policy_choice",
+    "training_histories": "dtwin.twin.policy_choice",
+    "train_rul_model": "dtwin.twin.policy_choice",
+    "choose_parameter": "dtwin.twin.policy_choice",
+    "policy_costs": "dtwin.twin.policy_choice",
+    "with_value": "dtwin.twin.policy_choice",
+    "settle": "dtwin.twin.policy_choice",
     "TwinLoop": "dtwin.twin.loop",
     "AgentSettings": "dtwin.twin.loop",
     "LOOPS": "dtwin.twin.loop",
