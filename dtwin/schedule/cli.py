@@ -57,7 +57,8 @@ schedule.add_command(train_policy_cmd)
     type=click.Choice([*METHODS, "policy"]),
     default=DEFAULT_METHOD,
     show_default=True,
-    help="cpsat, tabu search (N7), simulated annealing, genetic algorithm, or hybrid (CP-SAT "
+    help="auto (tabu search on a plain job shop and the makespan, CP-SAT for anything else), "
+    "cpsat, tabu search (N7), simulated annealing, genetic algorithm, or hybrid (CP-SAT "
     "and tabu search together; CP-SAT alone where tabu cannot go). tabu/sa/ga: plain job "
     "shops and the makespan only. policy: the learned dispatcher (--policy; makespan only).",
 )

@@ -103,3 +103,15 @@ def test_hybrid_on_one_worker_takes_turns(la01):
     sched = solve_with(la01, "hybrid", time_limit=1.0, workers=1, seed=2)
     check(la01, sched)
     assert sched.makespan <= dispatch(la01, "MWKR").makespan
+
+
+def test_auto_runs_tabu_on_a_plain_shop_and_cpsat_otherwise(la01, demo):
+    args = {"time_limit": None, "workers": 1, "seed": 0, "iterations": 200}
+    plain, tabu = solve_with(la01, "auto", **args), solve_with(la01, "tabu", **args)
+    assert plain.method == tabu.method == "tabu (n7)"
+    assert plain.operations == tabu.operations
+    other = solve_with(demo, "auto", "tardiness", time_limit=2.0)
+    check(demo, other)
+    assert "tabu" not in other.method
+    with pytest.raises(ScheduleError, match="method auto solves this instance"):
+        solve_with(demo, "auto", "tardiness", time_limit=2.0, iterations=10)
