@@ -8,7 +8,10 @@ the breakdown touched nothing; these texts never present that gain as the breakd
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
+
+from widgets.kpi import MISSING
 
 
 def gap_text(schedule: Any) -> str:
@@ -61,7 +64,8 @@ def comparison_html(
 
     def row(name: str, makespan: float, value: float, moved: str, status: str) -> str:
         return (
-            f"<tr><td>{html.escape(name)}</td><td>{makespan:g}</td><td>{value:g}</td>"
+            f"<tr><td>{html.escape(name)}</td>"
+            f"<td>{f'{makespan:g}' if math.isfinite(makespan) else MISSING}</td><td>{value:g}</td>"
             f"<td>{html.escape(moved)}</td><td>{html.escape(status)}</td></tr>"
         )
 
