@@ -149,7 +149,8 @@ class Preprocessing:
             sh = sums[ends] - sums[start]
             var = stt - st * st / m
             cols.append(np.where(var > 0, (sth - st * sh / m) / np.where(var > 0, var, 1), 0.0))
-        cols.append(np.full(len(ends), hi[:BASELINE].mean()))
+        first = np.minimum(ends, BASELINE)  # the baseline so far: no look-ahead
+        cols.append(sums[first] / first)
         cols.append(np.asarray(cycles, float)[ends - 1])
         return np.stack(cols, axis=1)
 
