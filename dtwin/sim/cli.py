@@ -80,7 +80,15 @@ def run_options(days: float = 7.0) -> Callable[[Any], Any]:
     help="Write replication 0's run-to-failure sensor histories (lives that ended in a "
     "failure) as a long table: unit, cycle, one column per sensor.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object. kpis holds availability, performance, quality, oee and the "
+    "OEE losses (loss_down, loss_setup_maintenance, loss_blocked, loss_starved, loss_speed, "
+    "loss_scrap) as fractions of planned time (losses plus oee add up to 1); stations holds "
+    "utilization and oee per station.",
+)
 def simulate(
     config: str,
     days: float,
@@ -205,16 +213,26 @@ REPORT_KPIS = (
     "energy_kwh_per_part",
 )
 
+#: per-station figures in the JSON report (what a replication records per station)
+STATION_KPIS = ("utilization", "oee")
+
 
 def build_report(summary: Any, stations: list[str]) -> dict[str, Any]:
     """Nested dict of means and 95% half-widths from a replication summary."""
-    kpis = {k: _num(summary.loc[k, "mean"]) for k in REPORT_KPIS}
-    kpis_hw = {k: _num(summary.loc[k, "half_width"]) for k in REPORT_KPIS}
-    st = {s: {"utilization": _num(summary.loc[f"{s}.utilization", "mean"])} for s in stations}
-    st_hw = {
-        s: {"utilization": _num(summary.loc[f"{s}.utilization", "half_width"])} for s in stations
-    }
+    from dtwin.sim.kpis import LOSS_COLUMNS  # lazy: keeps pandas out of CLI start-up
+
+    names = REPORT_KPIS + LOSS_COLUMNS
+    kpis = {k: _num(summary.loc[k, "mean"]) for k in names}
+    kpis_hw = {k: _num(summary.loc[k, "half_width"]) for k in names}
+    st = {s: _station(summary, s, "mean") for s in stations}
+    st_hw = {s: _station(summary, s, "half_width") for s in stations}
     return {"kpis": kpis, "stations": st, "half_width": {"kpis": kpis_hw, "stations": st_hw}}
+
+
+def _station(summary: Any, station: str, column: str) -> dict[str, float | None]:
+    """One station's figures (``STATION_KPIS`` present in the summary) from ``column``."""
+    keys = [k for k in STATION_KPIS if f"{station}.{k}" in summary.index]
+    return {k: _num(summary.loc[f"{station}.{k}", column]) for k in keys}
 
 
 def _num(value: Any) -> float | None:
