@@ -331,9 +331,12 @@ class ControlRoom(w.VBox):
         left = s.exited + s.scrapped
         kpis = twin.kpis() if left else {}
         labels = {**{n: KPI_LABELS[n][0] for n in KPI_NAMES}, "maintenance_count": "services"}
+        shown = {n: format_kpi(n, kpis.get(n)) for n in KPI_NAMES}
+        if getattr(twin.config, "costs", None) is None:  # a 0 would read as measured
+            shown["cost_per_good_unit"] = "— (no costs in this factory)"
         cells = "".join(
             f"<tr><td>{_esc(labels[n])}</td>"
-            f"<td class='dtwin-running-{n}'><b>{_esc(format_kpi(n, kpis.get(n)))}</b></td></tr>"
+            f"<td class='dtwin-running-{n}'><b>{_esc(shown[n])}</b></td></tr>"
             for n in KPI_NAMES
         )
         hours = twin.now / 60.0

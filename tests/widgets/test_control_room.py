@@ -37,6 +37,10 @@ def model():
     return open_model(DEFECT_MODEL_DIR)
 
 
+def room_config(room):
+    return room.twin.config
+
+
 def make_room(config, model, loop="closed", hours=24.0, **kwargs) -> ControlRoom:
     made = []
 
@@ -65,7 +69,8 @@ def test_nothing_is_measured_before_the_first_step(room):
     assert texts(room.health_panel.table.value, "dtwin-health-estimate") == ["—"]
     assert texts(room.health_panel.table.value, "dtwin-health-truth") == ["1.00"]
     for name in KPI_NAMES:
-        assert texts(room.running_kpis.value, f"dtwin-running-{name}") == ["—"]
+        (shown,) = texts(room.running_kpis.value, f"dtwin-running-{name}")
+        assert shown == ("— (no costs in this factory)" if name == "cost_per_good_unit" else "—")
     assert "dtwin-feed-row" not in room.feed_panel.body.value
     assert texts(room.kpi_panel.value, "dtwin-kpi-cell") == ["not run"] * 2 * len(KPI_NAMES)
     assert "(none yet)" in room.alerts_panel.value
@@ -110,9 +115,13 @@ def test_each_step_shows_the_twins_state(room):
 
     # running KPIs: the loop's own figures, and the twin's counters
     kpis = twin.kpis()
+    assert room_config(room).costs is None  # the closed-loop demo has no cost model
     for name in KPI_NAMES:
         shown = texts(room.running_kpis.value, f"dtwin-running-{name}")
-        assert shown == [format_kpi(name, kpis[name])], name
+        if name == "cost_per_good_unit":  # no costs: a 0 would read as measured
+            assert shown == ["— (no costs in this factory)"], shown
+        else:
+            assert shown == [format_kpi(name, kpis[name])], name
     state = twin.state
     assert f"{state.released:,} parts released, {state.exited:,} shipped" in html.unescape(
         room.running_kpis.value
