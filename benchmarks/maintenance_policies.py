@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dtwin.health import CnnConfig, RulConfig
+from dtwin.health import error_by_life as life_band_errors
 from dtwin.twin.policy_choice import (
     ChoiceSettings,
     choose_parameter,
@@ -46,7 +47,6 @@ from dtwin.twin.rul_policy import MaintenanceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTORY = ROOT / "benchmarks" / "factories" / "wearing_press.yaml"
-BANDS = [(0, 10), (10, 25), (25, 50), (50, 125)]
 
 
 def half_width(values: np.ndarray) -> float:
@@ -64,21 +64,7 @@ def error_by_life(model, factory: Path, seed: int, settings: ChoiceSettings) -> 
     with one_thread():
         predicted = model.predict_windows(x)
         lo, hi = model.bands.interval(predicted)
-    rows = []
-    for a, b in BANDS:
-        sel = (y >= a) & (y < b)
-        err = predicted[sel] - y[sel]
-        covered = ((y[sel] >= lo[sel]) & (y[sel] <= hi[sel])).mean()
-        rows.append(
-            {
-                "true_rul": f"{a}-{b}",
-                "windows": int(sel.sum()),
-                "rmse": float(np.sqrt((err**2).mean())),
-                "bias": float(err.mean()),
-                "coverage": float(covered),
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(life_band_errors(predicted, y, lo, hi))
 
 
 def main() -> None:

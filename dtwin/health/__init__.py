@@ -19,7 +19,8 @@ Failure prediction
 Anomaly detection
     ``RobustDetector``, ``inject_faults``, ``Fault``, ``score_detection``, ``sensor_series``.
 Measures
-    ``rmse``, ``nasa_score``, ``coverage``, ``classification_report``.
+    ``rmse``, ``nasa_score``, ``coverage``, ``classification_report``, ``error_by_life`` (by
+    ``LIFE_BANDS`` of true remaining life).
 """
 
 from dtwin.lazy import lazy_front as _lazy_front
@@ -60,6 +61,8 @@ _EXPORTS: dict[str, str] = {
     "nasa_score": "dtwin.health.metrics",
     "coverage": "dtwin.health.metrics",
     "classification_report": "dtwin.health.metrics",
+    "error_by_life": "dtwin.health.metrics",
+    "LIFE_BANDS": "dtwin.health.metrics",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -50,3 +50,32 @@ def classification_report(y: np.ndarray, proba: np.ndarray, threshold: float) ->
         "rows": int(len(y)),
         "positives": int(y.sum()),
     }
+
+
+#: true remaining-life bands (cycles) of :func:`error_by_life`
+LIFE_BANDS = ((0, 10), (10, 25), (25, 50), (50, 125))
+
+
+def error_by_life(
+    predicted: np.ndarray,
+    true: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    bands: tuple[tuple[float, float], ...] = LIFE_BANDS,
+) -> list[dict]:
+    """RUL error by true remaining life: per band ``[a, b)`` the windows, RMSE, bias
+    (predicted - true) and interval coverage."""
+    rows = []
+    for a, b in bands:
+        sel = (true >= a) & (true < b)
+        err = predicted[sel] - true[sel]
+        rows.append(
+            {
+                "true_rul": f"{a}-{b}",
+                "windows": int(sel.sum()),
+                "rmse": float(np.sqrt((err**2).mean())),
+                "bias": float(err.mean()),
+                "coverage": float(((true[sel] >= lo[sel]) & (true[sel] <= hi[sel])).mean()),
+            }
+        )
+    return rows

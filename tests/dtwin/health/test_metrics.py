@@ -38,3 +38,15 @@ def test_conformal_with_few_points_merges_bands_and_never_under_covers() -> None
     assert ConformalBands.from_dict(bands.to_dict()).half_widths == [math.inf]
     with pytest.raises(ConfigError, match="alpha"):
         ConformalBands.fit(np.ones(3), np.ones(3), alpha=1.5)
+
+
+def test_error_by_life_per_band():
+    from dtwin.health import LIFE_BANDS, error_by_life
+
+    true = np.array([5.0, 8.0, 20.0, 100.0])
+    pred = np.array([7.0, 8.0, 10.0, 100.0])
+    rows = error_by_life(pred, true, pred - 1.0, pred + 1.0)
+    assert [r["true_rul"] for r in rows] == [f"{a}-{b}" for a, b in LIFE_BANDS]
+    assert [r["windows"] for r in rows] == [2, 1, 0, 1]
+    assert rows[0]["rmse"] == pytest.approx(np.sqrt(2.0)) and rows[0]["bias"] == 1.0
+    assert rows[0]["coverage"] == 0.5 and rows[1]["rmse"] == 10.0 and rows[3]["coverage"] == 1.0
